@@ -1,0 +1,146 @@
+"""Seed the example site with demo content. Safe to run again: it updates what it made."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from home.models import HomePage
+from weticket_wagtail.ticketing.models import Event, Organisation, OrganisationMembership
+
+DEMO_ADMIN = ("demo", "demo-tickets-2026")
+DEMO_ORGANISER = ("organiser", "organiser-tickets-2026")
+
+
+class Command(BaseCommand):
+    help = "Seed demo content: an organisation, two events with ticket types, a home page, users."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        self._home_page()
+        organisation, _ = Organisation.objects.update_or_create(
+            slug="zomeravond",
+            defaults={
+                "name": "Stichting Zomeravond",
+                "contact_email": "kaartjes@zomeravond.example",
+                "primary_colour": "#7c2d12",
+                "accent_colour": "#fbbf24",
+                "font": Organisation.Font.HUMANIST,
+                "embed_origins": "http://127.0.0.1:8001\nhttp://localhost:8001",
+                "site": Site.objects.filter(is_default_site=True).first(),
+            },
+        )
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        self._event(
+            organisation,
+            slug="jazz-in-de-tuin",
+            title="Jazz in de tuin",
+            description="Een avond livemuziek tussen de rozen, met drie bands en een foodtruck.",
+            venue="Kloostertuin",
+            address="Tuinstraat 12, 3511 AB Utrecht",
+            starts_at=now + timedelta(days=30, hours=19 - now.hour),
+            hours=4,
+            ticket_types=[
+                ("Regulier", Decimal("24.50"), 300, 1, 10),
+                ("Student", Decimal("15.00"), 100, 1, 4),
+                ("Vriend van Zomeravond", Decimal("45.00"), 40, 1, 2),
+            ],
+        )
+        self._event(
+            organisation,
+            slug="filmnacht-op-het-dak",
+            title="Filmnacht op het dak",
+            description="Drie klassiekers onder de sterren. Dekens liggen klaar.",
+            venue="Dakterras De Werf",
+            address="Werfkade 3, 3512 CD Utrecht",
+            starts_at=now + timedelta(days=45, hours=21 - now.hour),
+            hours=5,
+            ticket_types=[
+                ("Toegang", Decimal("12.50"), 150, 1, 8),
+                ("Toegang met popcorn", Decimal("17.00"), 80, 1, 8),
+                ("Kind tot 12 jaar", Decimal("0.00"), 30, 1, 4),
+            ],
+        )
+        admin = self._user(*DEMO_ADMIN, superuser=True)
+        organiser = self._user(*DEMO_ORGANISER, superuser=False)
+        OrganisationMembership.objects.get_or_create(organisation=organisation, user=organiser)
+        self.stdout.write(self.style.SUCCESS("Demo content is ready."))
+        self.stdout.write("Site:   http://127.0.0.1:8000/")
+        self.stdout.write(
+            f"Admin:  http://127.0.0.1:8000/admin/  user {admin.username!r}, "
+            f"password {DEMO_ADMIN[1]!r} (superuser)"
+        )
+        self.stdout.write(
+            f"        organiser view: user {organiser.username!r}, password {DEMO_ORGANISER[1]!r}"
+        )
+
+    def _home_page(self) -> HomePage:
+        home = HomePage.objects.first()
+        root = Page.get_first_root_node()
+        if home is None:
+            home = root.add_child(
+                instance=HomePage(
+                    title="WeTicket demo",
+                    slug="weticket-home",
+                    intro="<p>Kaartjes voor de evenementen van Stichting Zomeravond.</p>",
+                )
+            )
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+        elif site.root_page_id != home.pk:
+            old_root = site.root_page
+            site.root_page = home
+            site.save()
+            if old_root.specific_class is Page and old_root.depth == 2:
+                old_root.delete()  # Wagtail's placeholder "Welcome" page
+        return home
+
+    def _event(self, organisation, *, slug, hours, ticket_types, **fields) -> Event:
+        event = Event.objects.filter(organisation=organisation, slug=slug).first()
+        if event is None:
+            event = Event(organisation=organisation, slug=slug)
+        for name, value in fields.items():
+            setattr(event, name, value)
+        event.ends_at = event.starts_at + timedelta(hours=hours)
+        event.is_published = True
+        event.save()
+        for order, (name, price, capacity, minimum, maximum) in enumerate(ticket_types):
+            event.ticket_types.model.objects.update_or_create(
+                event=event,
+                name=name,
+                defaults={
+                    "price": price,
+                    "capacity": capacity,
+                    "min_per_order": minimum,
+                    "max_per_order": maximum,
+                    "sort_order": order,
+                    "is_active": True,
+                },
+            )
+        return event
+
+    def _user(self, username, password, *, superuser):
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
+        user.is_superuser = user.is_staff = superuser
+        user.is_active = True
+        if created or not user.check_password(password):
+            user.set_password(password)
+        user.save()
+        if not superuser:
+            group, _ = Group.objects.get_or_create(name="Organisers")
+            group.permissions.add(
+                Permission.objects.get(
+                    content_type__app_label="wagtailadmin", codename="access_admin"
+                )
+            )
+            user.groups.add(group)
+        return user

@@ -1,0 +1,23 @@
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from weticket_wagtail.ticketing.models import Event
+
+
+class HomePage(Page):
+    """The demo's home page: an introduction and the upcoming events."""
+
+    intro = RichTextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["events"] = (
+            Event.objects.filter(is_published=True, ends_at__gte=timezone.now())
+            .select_related("organisation")
+            .prefetch_related("ticket_types")[:20]
+        )
+        return context

@@ -1,0 +1,40 @@
+"""The example site: migrations are complete and the demo seeding is idempotent."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from weticket_wagtail.ticketing.models import Event, Organisation, TicketType
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_seed_is_idempotent_and_its_login_works(client):
+    out = io.StringIO()
+    call_command("weticket_demo", stdout=out)
+    call_command("weticket_demo", stdout=io.StringIO())
+    assert Organisation.objects.count() == 1
+    assert Event.objects.count() == 2
+    assert TicketType.objects.count() == 6
+    organisation = Organisation.objects.get()
+    assert organisation.primary_colour and organisation.font != "system"
+    printed = out.getvalue()
+    assert "password 'demo-tickets-2026'" in printed
+    assert client.login(username="demo", password="demo-tickets-2026")
+    assert client.get("/admin/weticket_events/").status_code == 200
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Jazz in de tuin" in home.content.decode()
+    client.logout()
+    assert client.login(username="organiser", password="organiser-tickets-2026")
+    events = client.get("/admin/weticket_events/").content.decode()
+    assert "Filmnacht op het dak" in events

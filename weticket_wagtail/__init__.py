@@ -1,0 +1,9 @@
+"""weticket-wagtail: sell event tickets from your own Wagtail site."""
+
+__version__ = "0.1.0"
+
+#: The apps to add to ``INSTALLED_APPS``, in this order (see the README).
+INSTALLED_APPS = [
+    "weticket_wagtail",
+    "weticket_wagtail.ticketing",
+]

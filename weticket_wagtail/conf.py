@@ -1,0 +1,59 @@
+"""Every setting of weticket-wagtail, with its default.
+
+Settings live in one dict, ``settings.WETICKET``. Nothing else in the package reads
+``django.conf.settings`` for our own options: import :data:`weticket_settings` and read its
+attributes. Values are read on every access, so ``override_settings`` works in tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Fernet keys (urlsafe base64, 32 bytes) used to encrypt secrets at rest, newest first.
+    # Rotation: put a new key first, keep the old ones, run ``manage.py weticket_rotate_keys``.
+    "ENCRYPTION_KEYS": [],
+    # The absolute URL at which Mollie can reach this site, e.g. "https://tickets.example.org".
+    # Webhook URLs are built from it.
+    "PUBLIC_BASE_URL": "",
+    # Mollie's API endpoint. Leave empty for the real Mollie; the demo points it at the test double.
+    "MOLLIE_API_ENDPOINT": "",
+    # A Mollie API key to use for organisations that have none (the demo's test double).
+    "MOLLIE_FALLBACK_API_KEY": "",
+    # Seconds the Mollie client waits for an answer before the buyer is told to retry.
+    "MOLLIE_TIMEOUT": 10,
+    # How long a buyer's reservation holds tickets, in minutes.
+    "RESERVATION_MINUTES": 15,
+    # "Only a few left" is shown at or below this many tickets.
+    "FEW_LEFT_THRESHOLD": 10,
+    # Sender of transactional email; empty means settings.DEFAULT_FROM_EMAIL.
+    "FROM_EMAIL": "",
+    # Celery broker; empty falls back to settings.CELERY_BROKER_URL. With none, tasks run eagerly.
+    "BROKER_URL": "",
+    # The currency every price is in. Mollie wants ISO 4217.
+    "CURRENCY": "EUR",
+}
+
+
+class WeticketSettings:
+    """Attribute access to ``settings.WETICKET`` merged over :data:`DEFAULTS`."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown weticket-wagtail setting: {name}")
+        user = getattr(settings, "WETICKET", {}) or {}
+        if name == "BROKER_URL":
+            return user.get(name) or getattr(settings, "CELERY_BROKER_URL", "") or ""
+        if name == "FROM_EMAIL":
+            return user.get(name) or settings.DEFAULT_FROM_EMAIL
+        return user.get(name, DEFAULTS[name])
+
+    def unknown_keys(self) -> list[str]:
+        """Keys in ``settings.WETICKET`` that we do not know (usually a typo)."""
+        user = getattr(settings, "WETICKET", {}) or {}
+        return sorted(set(user) - set(DEFAULTS))
+
+
+weticket_settings = WeticketSettings()

@@ -1,0 +1,1 @@
+"""Framework-independent services used by the ticketing app."""
