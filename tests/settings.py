@@ -36,7 +36,10 @@ else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A test database per run, so parallel runs on one machine (developers, helpers) never collide.
 DATABASES["default"].setdefault("TEST", {})
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["TEST"].setdefault("NAME", f"test_weticket_{os.getpid()}")
 
 DEBUG = False
 SECRET_KEY = "tests-only-secret-key"  # noqa: S105

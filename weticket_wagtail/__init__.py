@@ -5,5 +5,8 @@ __version__ = "0.1.0"
 #: The apps to add to ``INSTALLED_APPS``, in this order (see the README).
 INSTALLED_APPS = [
     "weticket_wagtail",
+    "weticket_wagtail.mail",
     "weticket_wagtail.ticketing",
+    "weticket_wagtail.payments",
+    "weticket_wagtail.checkout",
 ]

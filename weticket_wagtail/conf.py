@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "FROM_EMAIL": "",
     # Celery broker; empty falls back to settings.CELERY_BROKER_URL. With none, tasks run eagerly.
     "BROKER_URL": "",
+    # Link to the privacy statement shown at checkout (the privacy app fills this in later).
+    "PRIVACY_STATEMENT_URL": "",
     # The currency every price is in. Mollie wants ISO 4217.
     "CURRENCY": "EUR",
 }

@@ -19,7 +19,10 @@ INSTALLED_APPS = [
     "home",
     # weticket-wagtail: the core app first, then its parts.
     "weticket_wagtail",
+    "weticket_wagtail.mail",
     "weticket_wagtail.ticketing",
+    "weticket_wagtail.payments",
+    "weticket_wagtail.checkout",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -115,6 +118,17 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", os.environ.get("REDIS_UR
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "weticket-sweep-outbox": {
+        "task": "weticket_wagtail.mail.tasks.sweep_outbox_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "weticket-release-expired-reservations": {
+        "task": "weticket_wagtail.ticketing.tasks.release_expired_reservations_task",
+        "schedule": 60.0,
+    },
+}
 
 WETICKET = {
     "ENCRYPTION_KEYS": [

@@ -7,3 +7,11 @@ class TicketingConfig(AppConfig):
     label = "weticket_ticketing"
     verbose_name = _("Ticketing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from weticket_wagtail.mail.attachments import register_attachment
+
+        from .services.notifications import PDF_ATTACHMENT
+        from .services.tickets import order_pdf_attachment
+
+        register_attachment(PDF_ATTACHMENT, order_pdf_attachment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -92,6 +93,19 @@ class Organisation(ClusterableModel):
         blank=True,
         help_text=_("Stored encrypted. Leave empty to keep the current key."),
     )
+    ticket_signing_key = EncryptedTextField(
+        _("ticket signing key"),
+        blank=True,
+        editable=False,
+        help_text=_("Ed25519 private key that signs ticket QR codes. Stored encrypted."),
+    )
+    ticket_verify_key = models.CharField(
+        _("ticket verification key"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Public key a scanner uses to verify ticket QR codes offline."),
+    )
     collect_phone = models.BooleanField(_("ask buyers for a phone number"), default=False)
     collect_address = models.BooleanField(_("ask buyers for their address"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -127,6 +141,13 @@ class Organisation(ClusterableModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.ticket_signing_key:
+            from .services.ticket_signing import generate_signing_keypair
+
+            self.ticket_signing_key, self.ticket_verify_key = generate_signing_keypair()
+        super().save(*args, **kwargs)
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -319,6 +340,12 @@ class TicketType(Orderable):
         validators=[MinValueValidator(1, message=_("The maximum per order is at least 1."))],
     )
     is_active = models.BooleanField(_("active"), default=True)
+    sold_count = models.PositiveIntegerField(
+        _("sold"),
+        default=0,
+        editable=False,
+        help_text=_("Tickets of paid orders. Changed only under a row lock by the order service."),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("is_active")]),
@@ -337,6 +364,11 @@ class TicketType(Orderable):
             ),
             models.CheckConstraint(
                 condition=models.Q(price__gte=0), name="weticket_price_not_negative"
+            ),
+            # The database itself refuses an oversold ticket type, whatever the code does.
+            models.CheckConstraint(
+                condition=models.Q(sold_count__lte=models.F("capacity")),
+                name="weticket_sold_within_capacity",
             ),
         ]
 
@@ -380,3 +412,223 @@ class TicketType(Orderable):
         if end and now >= end:
             return SaleState.SALE_ENDED
         return SaleState.ON_SALE
+
+
+def new_token() -> str:
+    """An unguessable token for buyer-facing URLs (192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+def new_reference() -> str:
+    """A short order reference people can read out on the phone (no 0/O/1/I)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def new_ticket_code() -> str:
+    """A ticket code: 16 characters from a 32-letter alphabet (80 bits), grouped by four."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+class Reservation(models.Model):
+    """Tickets held for one buyer for a short time, so nobody else can take them meanwhile."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Held")
+        ORDERED = "ordered", _("Ordered, awaiting payment")
+        CONVERTED = "converted", _("Sold")
+        RELEASED = "released", _("Released")
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="reservations"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.get_status_display()})"
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status in (self.Status.ACTIVE, self.Status.ORDERED)
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def seconds_left(self) -> int:
+        return max(0, int((self.expires_at - timezone.now()).total_seconds()))
+
+
+class ReservationLine(models.Model):
+    """How many of one ticket type a reservation holds.
+
+    ``expires_at`` and ``is_live`` are copied from the reservation so that availability is one
+    indexed aggregate over this table: a line counts while it is live and not expired. An expired
+    line stops counting at its expiry, before any clean-up runs.
+    """
+
+    reservation = models.ForeignKey(
+        Reservation, verbose_name=_("reservation"), on_delete=models.CASCADE, related_name="lines"
+    )
+    ticket_type = models.ForeignKey(
+        TicketType,
+        verbose_name=_("ticket type"),
+        on_delete=models.PROTECT,
+        related_name="reservation_lines",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    expires_at = models.DateTimeField(_("expires at"))
+    is_live = models.BooleanField(_("live"), default=True)
+
+    class Meta:
+        verbose_name = _("reservation line")
+        verbose_name_plural = _("reservation lines")
+        indexes = [
+            models.Index(
+                fields=["ticket_type", "expires_at"],
+                condition=models.Q(is_live=True),
+                name="weticket_live_holds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.ticket_type.name}"
+
+
+class Order(models.Model):
+    """What a buyer ordered. Holds only the buyer's contact details, never payment details."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        PAYMENT_FAILED = "payment_failed", _("Payment not completed")
+        CANCELED = "canceled", _("Canceled")
+        REFUNDED = "refunded", _("Refunded")
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
+    reference = models.CharField(
+        _("order number"), max_length=16, unique=True, default=new_reference
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="orders"
+    )
+    reservation = models.OneToOneField(
+        Reservation,
+        verbose_name=_("reservation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    buyer_name = models.CharField(_("name"), max_length=200)
+    buyer_email = models.EmailField(_("email"), db_index=True)
+    buyer_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    buyer_address = models.TextField(_("address"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="nl")
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    amount_refunded = models.DecimalField(
+        _("refunded"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} – {self.buyer_name}"
+
+    @property
+    def is_free(self) -> bool:
+        return self.total == 0
+
+    @property
+    def vat_total(self) -> Decimal:
+        return sum((line.vat_amount for line in self.lines.all()), Decimal("0"))
+
+    @property
+    def total_excluding_vat(self) -> Decimal:
+        return self.total - self.vat_total
+
+    @property
+    def object_ref(self) -> str:
+        """How the outbox and logs refer to this order without knowing the model."""
+        return f"{self._meta.label_lower}:{self.pk}"
+
+
+class OrderLine(models.Model):
+    """One ticket type in an order, with the price and VAT as they were when ordered."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    ticket_type = models.ForeignKey(
+        TicketType, verbose_name=_("ticket type"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=9, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def vat_amount(self) -> Decimal:
+        """VAT included in the line total (prices include VAT), rounded to cents."""
+        vat = self.total * self.vat_rate / (Decimal("100") + self.vat_rate)
+        return vat.quantize(Decimal("0.01"))
+
+
+class Ticket(models.Model):
+    """One admission. Its code is printed and signed into the QR code."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="tickets"
+    )
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="tickets"
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True, default=new_ticket_code)
+    holder_name = models.CharField(_("holder"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.code

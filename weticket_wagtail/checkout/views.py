@@ -1,0 +1,196 @@
+"""The buyer's journey: choose tickets, give details, pay at Mollie, see the order.
+
+Views are thin: every decision is made by the services in ``ticketing.services`` and
+``payments.services``. Buyer-facing URLs carry unguessable tokens, never ids.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_http_methods, require_POST
+
+from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.payments.models import Payment
+from weticket_wagtail.payments.services import PaymentUnavailable, start_payment, sync_payment
+from weticket_wagtail.ticketing.models import Event, Order, Reservation
+from weticket_wagtail.ticketing.services.availability import remaining
+from weticket_wagtail.ticketing.services.errors import CheckoutError
+from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
+from weticket_wagtail.ticketing.services.reservations import reserve_tickets
+from weticket_wagtail.ticketing.services.tickets import order_pdf
+
+from .forms import BuyerForm, TicketSelectionForm
+
+
+def shop_context(event: Event, form: TicketSelectionForm | None = None) -> dict:
+    """Everything the ticket selector needs; two queries however many ticket types there are."""
+    ticket_types = [tt for tt in event.ticket_types.all() if tt.is_active]
+    left = remaining(ticket_types)
+    now = timezone.now()
+    rows = []
+    for ticket_type in ticket_types:
+        state = ticket_type.sale_state(now)
+        count = left.get(ticket_type.pk, 0)
+        rows.append(
+            {
+                "ticket_type": ticket_type,
+                "field": form[f"quantity_{ticket_type.pk}"] if form is not None else None,
+                "state": "sold_out" if state == "on_sale" and count <= 0 else state,
+                "remaining": count,
+                "few_left": 0 < count <= weticket_settings.FEW_LEFT_THRESHOLD,
+            }
+        )
+    return {"event": event, "organisation": event.organisation, "rows": rows, "form": form}
+
+
+def get_event(organisation_slug: str, event_slug: str) -> Event:
+    return get_object_or_404(
+        Event.objects.select_related("organisation").prefetch_related("ticket_types"),
+        organisation__slug=organisation_slug,
+        slug=event_slug,
+        is_published=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
+    """The ticket selector; a valid POST holds the tickets and goes on to the checkout."""
+    event = get_event(organisation_slug, event_slug)
+    ticket_types = [tt for tt in event.ticket_types.all() if tt.is_active]
+    form = TicketSelectionForm(request.POST or None, event=event, ticket_types=ticket_types)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                reservation = reserve_tickets(event, form.quantities())
+            except CheckoutError as exc:
+                form.add_error(None, exc.message)
+                status = 409 if exc.code == "sold_out" else 200
+            else:
+                return redirect("weticket_checkout:checkout", token=reservation.token)
+        else:
+            status = 400
+    return render(
+        request,
+        "weticket_wagtail/checkout/event_shop.html",
+        shop_context(event, form),
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, token: str) -> HttpResponse:
+    """Contact details for a held reservation, then off to Mollie (or straight to the order)."""
+    reservation = get_object_or_404(
+        Reservation.objects.select_related("event__organisation"), token=token
+    )
+    existing = Order.objects.filter(reservation=reservation).first()
+    if existing is not None and request.method == "GET":
+        return redirect("weticket_checkout:order", token=existing.token)
+    event = reservation.event
+    lines = list(reservation.lines.select_related("ticket_type"))
+    form = BuyerForm(request.POST or None, organisation=event.organisation)
+    context = {
+        "reservation": reservation,
+        "event": event,
+        "organisation": event.organisation,
+        "lines": lines,
+        "total": sum(line.ticket_type.price * line.quantity for line in lines),
+        "form": form,
+        "privacy_url": weticket_settings.PRIVACY_STATEMENT_URL,
+    }
+    if not reservation.is_live and existing is None:
+        return render(request, "weticket_wagtail/checkout/expired.html", context, status=410)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = place_order(
+                reservation, language=translation.get_language() or "nl", **form.cleaned_data
+            )
+        except CheckoutError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _pay(request, order)
+    return render(request, "weticket_wagtail/checkout/checkout.html", context)
+
+
+def _pay(request: HttpRequest, order: Order) -> HttpResponse:
+    if order.status != Order.Status.PENDING:
+        return redirect("weticket_checkout:order", token=order.token)
+    return_url = request.build_absolute_uri(
+        reverse("weticket_checkout:order_return", args=[order.token])
+    )
+    try:
+        payment = start_payment(order, redirect_url=return_url)
+    except CheckoutError as exc:
+        messages.error(request, exc.message)
+        return redirect("weticket_checkout:order", token=order.token)
+    response = redirect(payment.checkout_url)
+    response.status_code = 303
+    return response
+
+
+def get_order(token: str) -> Order:
+    return get_object_or_404(Order.objects.select_related("event", "organisation"), token=token)
+
+
+def order_detail(request: HttpRequest, token: str) -> HttpResponse:
+    """The buyer's order page: status, tickets, PDF, and a way to (re)try paying."""
+    order = get_order(token)
+    open_payment = (
+        order.payments.filter(status=Payment.Status.OPEN).exclude(checkout_url="").first()
+        if order.status == Order.Status.PENDING
+        else None
+    )
+    context = {
+        "order": order,
+        "event": order.event,
+        "organisation": order.organisation,
+        "lines": list(order.lines.all()),
+        "tickets": list(order.tickets.select_related("line")),
+        "open_payment": open_payment,
+        "can_pay": order.status in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED)
+        and not order.is_free,
+    }
+    response = render(request, "weticket_wagtail/checkout/order.html", context)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_POST
+def order_pay(request: HttpRequest, token: str) -> HttpResponse:
+    """Start (or retry) the payment of an order."""
+    order = get_order(token)
+    try:
+        order = reopen_for_payment(order)
+    except CheckoutError as exc:
+        messages.error(request, exc.message)
+        return redirect("weticket_checkout:order", token=order.token)
+    return _pay(request, order)
+
+
+def order_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Where Mollie sends the buyer back: sync the payment (webhooks may not reach a dev
+    machine), then show the order."""
+    order = get_order(token)
+    payment = order.payments.exclude(mollie_id=None).order_by("-pk").first()
+    if payment is not None and not payment.is_final:
+        try:
+            sync_payment(payment.mollie_id)
+        except PaymentUnavailable:
+            pass  # the order page says "awaiting payment"; the webhook will catch up
+    return redirect("weticket_checkout:order", token=order.token)
+
+
+def order_tickets_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    order = get_order(token)
+    if order.status != Order.Status.PAID:
+        raise Http404
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tickets-{order.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,583 @@
+"""Queueing and sending email through the outbox.
+
+Guarantees, in short:
+
+* **Queued with the change.** :func:`enqueue_email` inserts the row in the caller's transaction.
+  If that transaction rolls back, there is no row and nothing is sent.
+* **Once per dedupe key.** The key is unique in the database; a second enqueue with the same
+  key creates nothing, whoever runs it and whenever.
+* **Sent after the commit.** The send task is started through
+  :func:`weticket_wagtail.tasks_runtime.run_task`, so it never runs before the row is visible.
+* **Claimed before sending.** A sender first moves a row to ``sending`` with a compare-and-set
+  update and a lease; only the sender whose update matched sends it. A second sender, a replayed
+  task or a concurrent sweep finds nothing to claim.
+* **Nothing is lost.** A failed send is recorded (``failed``, ``last_error``, ``next_attempt_at``
+  with exponential backoff) and retried by :func:`send_due_messages`; a row left in ``sending``
+  by a worker that died is retried once its lease has expired.
+
+Delivery is *at least once*, not exactly once. Handing a message to a mail server and recording
+that in the database cannot be one atomic step: if a worker dies (killed, out of memory, the
+database unreachable) after the server accepted a message but before its row was marked
+``sent``, the message is sent again once its lease (:data:`LEASE`) expires. A sweep marks the
+rows of a claimed batch (:data:`CLAIM_BATCH`) as sent together, so at most one batch can be
+repeated that way. Every copy carries the same ``Message-ID`` (derived from the row and its
+dedupe key), which lets mail servers and clients recognise the duplicate. Without such a crash,
+each row is sent exactly once, however many workers and sweeps run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import smtplib
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from itertools import islice
+from typing import Any
+
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Model, Q, Value, When
+from django.template import Context, TemplateDoesNotExist
+from django.template import Template as EngineTemplate
+from django.template.loader import get_template
+from django.utils import timezone, translation
+
+from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.tasks_runtime import run_task
+
+from .attachments import AttachmentError, resolve_attachment
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+Status = OutboxMessage.Status
+
+#: After this many attempts a message stays ``failed`` and is not retried automatically.
+MAX_ATTEMPTS = 10
+#: How long a sender holds a claimed row before another sender may assume it died.
+LEASE = timedelta(minutes=5)
+#: Backoff after the first failure; doubled per further failure, up to ``RETRY_MAX``.
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=6)
+#: Rows claimed per compare-and-set update in :func:`send_due_messages`.
+CLAIM_BATCH = 50
+#: ``last_error`` is cut to this many characters.
+LAST_ERROR_MAX = 1000
+
+_SUBJECT_MAX = OutboxMessage._meta.get_field("subject").max_length
+_FORBIDDEN_IN_HEADERS = ("\r", "\n", "\0")
+# Only what building the email needs: a sweep over 100,000 rows reads nothing else.
+_SEND_FIELDS = (
+    "pk",
+    "dedupe_key",
+    "to",
+    "reply_to",
+    "subject",
+    "body_text",
+    "body_html",
+    "language",
+    "attachments",
+    "attempts",
+)
+# Errors about this one message; the connection is still usable for the next.
+_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+# --- queueing ---------------------------------------------------------------------------------
+
+
+def object_ref_for(instance: Model) -> str:
+    """The ``object_ref`` of a model instance, e.g. ``"weticket_ticketing.order:42"``."""
+    return f"{instance._meta.label_lower}:{instance.pk}"
+
+
+def enqueue_email(
+    *,
+    dedupe_key: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    language: str = "",
+    topic: str = "",
+    object_ref: str = "",
+    attachments: Iterable[Mapping[str, Any]] = (),
+    reply_to: str = "",
+    send: bool = True,
+) -> OutboxMessage | None:
+    """Queue one email in the caller's transaction; return it, or ``None`` for a duplicate.
+
+    Guarantees: the row is written in the current transaction (inside a savepoint, so a
+    duplicate key leaves the caller's transaction usable, on PostgreSQL too). If a row with
+    ``dedupe_key`` exists, nothing is created and nothing is sent. When created and ``send``,
+    the send task is started after the commit (never if the transaction rolls back).
+
+    ``attachments`` are ``{"kind": name, "args": {...}}`` made at send time by the
+    :mod:`~weticket_wagtail.mail.attachments` registry. Raises ``ValueError`` for a key or
+    address with line breaks and for over-long fields.
+    """
+    message = _build_message(
+        dedupe_key=dedupe_key,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        language=language,
+        topic=topic,
+        object_ref=object_ref,
+        attachments=attachments,
+        reply_to=reply_to,
+    )
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        if OutboxMessage.objects.filter(dedupe_key=message.dedupe_key).exists():
+            return None
+        raise
+    if send:
+        from .tasks import send_outbox_message_task
+
+        run_task(send_outbox_message_task, message.pk)
+    return message
+
+
+def render_email(
+    template: str, context: Mapping[str, Any], language: str = ""
+) -> tuple[str, str, str]:
+    """Render ``(subject, text, html)`` from ``<template>_subject.txt``, ``.txt`` and ``.html``.
+
+    Rendering happens in ``language`` (the active language when empty). The subject is folded
+    to one line. The plain-text templates are rendered without HTML escaping (``&`` stays
+    ``&``); the HTML template is escaped as usual. The HTML part is optional: without a
+    ``<template>.html`` it is ``""``.
+    """
+    with translation.override(language) if language else nullcontext():
+        subject = _one_line(_render_plain(f"{template}_subject.txt", context))
+        text = _render_plain(f"{template}.txt", context).lstrip("\n")
+        try:
+            html_template = get_template(f"{template}.html")
+        except TemplateDoesNotExist:
+            html = ""
+        else:
+            html = html_template.render(dict(context))
+    return subject, text, html
+
+
+def enqueue_templated_email(
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    language: str,
+    dedupe_key: str,
+    to: str,
+    topic: str = "",
+    object_ref: str = "",
+    attachments: Iterable[Mapping[str, Any]] = (),
+    reply_to: str = "",
+    send: bool = True,
+) -> OutboxMessage | None:
+    """Render the email with :func:`render_email` in ``language`` and queue it.
+
+    Same guarantees as :func:`enqueue_email`. The rendered text is stored, so what is sent is
+    what the templates said at the time of the change, even if they are edited later.
+    """
+    subject, text, html = render_email(template, context, language)
+    return enqueue_email(
+        dedupe_key=dedupe_key,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        language=language,
+        topic=topic,
+        object_ref=object_ref,
+        attachments=attachments,
+        reply_to=reply_to,
+        send=send,
+    )
+
+
+def enqueue_many(rows: Iterable[Mapping[str, Any]], batch_size: int = 1000) -> int:
+    """Queue many emails with bulk inserts, skipping dedupe keys that exist; return the count tried.
+
+    Each row takes the keyword arguments of :func:`enqueue_email` (without ``send``). Rows are
+    read lazily and inserted ``batch_size`` at a time, in the caller's transaction. Nothing is
+    dispatched per row: the periodic sweep (:func:`send_due_messages`) sends them, or start one
+    with ``run_task(sweep_outbox_task)``. The return value counts rows attempted, duplicates
+    included (bulk inserts that ignore conflicts cannot tell which were skipped).
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
+    iterator = iter(rows)
+    attempted = 0
+    while batch := list(islice(iterator, batch_size)):
+        OutboxMessage.objects.bulk_create(
+            [_build_message(**row) for row in batch],
+            batch_size=batch_size,
+            ignore_conflicts=True,
+        )
+        attempted += len(batch)
+    return attempted
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def message_id_for(pk: int, dedupe_key: str, from_email: str = "") -> str:
+    """The ``Message-ID`` of an outbox row: the same on every attempt, unique per row."""
+    digest = hashlib.sha256(f"{pk}:{dedupe_key}".encode()).hexdigest()[:40]
+    domain = parseaddr(from_email or weticket_settings.FROM_EMAIL)[1].rpartition("@")[2]
+    return f"<{digest}.outbox@{domain or 'localhost'}>"
+
+
+def send_outbox_message(pk: int, connection: Any = None) -> bool:
+    """Send the outbox row ``pk`` now, if nobody else is; return whether it was sent.
+
+    Claims the row by compare-and-set (pending or failed, or ``sending`` with an expired lease;
+    fewer than :data:`MAX_ATTEMPTS` attempts); a row that is sent, or claimed by a live sender,
+    is left alone and ``False`` returned without contacting the mail server. The backoff in
+    ``next_attempt_at`` is not waited for: this is the "send now" path. On a mail server or
+    attachment error the row becomes ``failed`` with ``last_error`` and a backoff, and the sweep
+    retries it. ``connection`` is a Django mail connection to reuse; one is opened otherwise.
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    if not _claim(OutboxMessage.objects.filter(pk=pk), now, token, due_only=False):
+        return False
+    rows = _claimed_rows([pk], token)
+    if not rows:
+        return False
+    connection = connection or get_connection(fail_silently=False)
+    try:
+        opened = connection.open()
+    except Exception as exc:
+        _mark_failed(rows[0], token, _describe(exc, connection))
+        return False
+    try:
+        sent, _connection_ok = _deliver(rows, token, connection, weticket_settings.FROM_EMAIL)
+    finally:
+        if opened:
+            connection.close()
+    return sent == 1
+
+
+def send_due_messages(limit: int = 500, connection: Any = None) -> int:
+    """Send up to ``limit`` messages that are due, over one mail connection; return how many.
+
+    Due means: pending or failed with ``next_attempt_at`` in the past, or ``sending`` with an
+    expired lease (its sender died), and fewer than :data:`MAX_ATTEMPTS` attempts. Rows are
+    claimed :data:`CLAIM_BATCH` at a time by compare-and-set, so concurrent sweeps each send
+    different rows and every row goes out once. Rows whose sender died on the last allowed
+    attempt are marked ``failed`` for good. If the mail server cannot be reached, nothing is
+    claimed and 0 is returned; if the connection drops midway, the rows not yet tried are
+    released untouched for the next sweep.
+    """
+    now = timezone.now()
+    _give_up_abandoned(now)
+    if not _due_pks(now, 1):
+        return 0  # nothing to do: do not even connect
+    connection = connection or get_connection(fail_silently=False)
+    try:
+        opened = connection.open()
+    except Exception as exc:
+        logger.warning("Outbox sweep cannot reach the mail server: %s", _describe(exc, connection))
+        return 0
+    from_email = weticket_settings.FROM_EMAIL
+    sent = claimed = rounds = 0
+    try:
+        while claimed < limit and rounds < limit:
+            rounds += 1
+            now = timezone.now()
+            pks = _due_pks(now, min(CLAIM_BATCH, limit - claimed))
+            if not pks:
+                break
+            token = uuid.uuid4().hex
+            if not _claim(OutboxMessage.objects.filter(pk__in=pks), now, token, due_only=True):
+                continue  # another sweep claimed these first; look again
+            rows = _claimed_rows(pks, token)
+            claimed += len(rows)
+            delivered, connection_ok = _deliver(rows, token, connection, from_email)
+            sent += delivered
+            if not connection_ok:
+                break
+    finally:
+        if opened:
+            connection.close()
+    return sent
+
+
+def drain_outbox(*, time_budget: float = 50.0, batch_size: int = 500) -> int:
+    """Call :func:`send_due_messages` until nothing is sent or ``time_budget`` seconds passed.
+
+    What the periodic sweep task runs, so a large campaign drains at full speed rather than
+    ``batch_size`` per minute. Returns the number of messages sent.
+    """
+    deadline = time.monotonic() + time_budget
+    total = 0
+    while True:
+        sent = send_due_messages(limit=batch_size)
+        total += sent
+        if not sent or time.monotonic() >= deadline:
+            return total
+
+
+# --- internals --------------------------------------------------------------------------------
+
+
+def _build_message(
+    *,
+    dedupe_key: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    language: str = "",
+    topic: str = "",
+    object_ref: str = "",
+    attachments: Iterable[Mapping[str, Any]] = (),
+    reply_to: str = "",
+) -> OutboxMessage:
+    dedupe_key = str(dedupe_key)
+    to = str(to).strip()
+    reply_to = str(reply_to).strip()
+    if not dedupe_key:
+        raise ValueError("An email needs a dedupe key.")
+    if not to:
+        raise ValueError(f"Email {dedupe_key!r} has no recipient.")
+    for name, value in (("dedupe_key", dedupe_key), ("to", to), ("reply_to", reply_to)):
+        if any(char in value for char in _FORBIDDEN_IN_HEADERS):
+            raise ValueError(f"{name} of email {dedupe_key!r} contains a line break.")
+    for name, value in (
+        ("dedupe_key", dedupe_key),
+        ("to", to),
+        ("reply_to", reply_to),
+        ("language", language),
+        ("topic", topic),
+        ("object_ref", object_ref),
+    ):
+        max_length = OutboxMessage._meta.get_field(name).max_length
+        if len(value) > max_length:
+            raise ValueError(f"{name} of email {dedupe_key!r} is longer than {max_length}.")
+    subject = _one_line(str(subject))
+    if len(subject) > _SUBJECT_MAX:
+        subject = subject[: _SUBJECT_MAX - 1] + "…"
+    return OutboxMessage(
+        dedupe_key=dedupe_key,
+        to=to,
+        reply_to=reply_to,
+        subject=subject,
+        body_text=str(text),
+        body_html=str(html),
+        language=language,
+        topic=topic,
+        object_ref=object_ref,
+        attachments=_attachment_specs(attachments, dedupe_key),
+    )
+
+
+def _attachment_specs(attachments: Iterable[Mapping[str, Any]], dedupe_key: str) -> list[dict]:
+    specs = []
+    for spec in attachments:
+        kind = spec.get("kind") if isinstance(spec, Mapping) else None
+        args = spec.get("args", {}) if isinstance(spec, Mapping) else None
+        if not kind or not isinstance(kind, str) or not isinstance(args, Mapping):
+            raise ValueError(
+                f"Attachment of email {dedupe_key!r} must be {{'kind': str, 'args': dict}}."
+            )
+        specs.append({"kind": kind, "args": dict(args)})
+    return specs
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _render_plain(name: str, context: Mapping[str, Any]) -> str:
+    template = get_template(name)
+    engine_template = getattr(template, "template", None)
+    if isinstance(engine_template, EngineTemplate):
+        # Plain text is not HTML: "Rock & Roll" must not become "Rock &amp; Roll".
+        return engine_template.render(Context(dict(context), autoescape=False))
+    return template.render(dict(context))
+
+
+def _claimable(now: datetime, *, due_only: bool) -> Q:
+    retryable = Q(status__in=[Status.PENDING, Status.FAILED])
+    if due_only:
+        retryable &= Q(next_attempt_at__lte=now)
+    abandoned = Q(status=Status.SENDING, locked_until__lt=now)
+    return (retryable | abandoned) & Q(attempts__lt=MAX_ATTEMPTS)
+
+
+def _claim(queryset, now: datetime, token: str, *, due_only: bool) -> int:
+    """Compare-and-set: take the rows of ``queryset`` that are still claimable; return how many.
+
+    On PostgreSQL a concurrent claimer's UPDATE waits for ours and then re-checks the condition
+    against the updated row, which no longer matches; SQLite serialises writers.
+    """
+    return queryset.filter(_claimable(now, due_only=due_only)).update(
+        status=Status.SENDING,
+        locked_until=now + LEASE,
+        attempts=F("attempts") + 1,
+        claim_token=token,
+    )
+
+
+def _claimed_rows(pks: Sequence[int], token: str) -> list[dict[str, Any]]:
+    return list(
+        OutboxMessage.objects.filter(pk__in=pks, status=Status.SENDING, claim_token=token)
+        .order_by("pk")
+        .values(*_SEND_FIELDS)
+    )
+
+
+def _due_pks(now: datetime, count: int) -> list[int]:
+    """Primary keys of up to ``count`` claimable rows: abandoned ones first, then oldest due."""
+    abandoned = list(
+        OutboxMessage.objects.filter(
+            status=Status.SENDING, locked_until__lt=now, attempts__lt=MAX_ATTEMPTS
+        )
+        .order_by("locked_until")
+        .values_list("pk", flat=True)[:count]
+    )
+    if len(abandoned) >= count:
+        return abandoned
+    due = OutboxMessage.objects.filter(
+        status__in=[Status.PENDING, Status.FAILED],
+        next_attempt_at__lte=now,
+        attempts__lt=MAX_ATTEMPTS,
+    ).order_by("next_attempt_at", "pk")
+    return abandoned + list(due.values_list("pk", flat=True)[: count - len(abandoned)])
+
+
+def _give_up_abandoned(now: datetime) -> int:
+    """Rows whose sender died on their last allowed attempt: failed for good, not stuck."""
+    return OutboxMessage.objects.filter(
+        status=Status.SENDING, locked_until__lt=now, attempts__gte=MAX_ATTEMPTS
+    ).update(
+        status=Status.FAILED,
+        locked_until=None,
+        next_attempt_at=None,
+        last_error=(
+            f"Gave up after {MAX_ATTEMPTS} attempts: the sender stopped before recording the "
+            "result of the last one (it may or may not have been delivered)."
+        ),
+    )
+
+
+def _deliver(
+    rows: Sequence[dict[str, Any]], token: str, connection: Any, from_email: str
+) -> tuple[int, bool]:
+    """Send claimed ``rows`` over the open ``connection``; return ``(sent, connection_ok)``.
+
+    An error about one message (an attachment, a refused recipient) fails that row and goes on.
+    An error of the connection fails the row being sent and releases the rest unsent. The rows
+    accepted by the server are marked ``sent`` together at the end (also when an exception
+    escapes): one commit per batch instead of one per message, which is what makes a sweep fast.
+    """
+    sent: list[int] = []
+    try:
+        for index, row in enumerate(rows):
+            try:
+                email = _build_email(row, from_email, connection)
+            except AttachmentError as exc:
+                _mark_failed(row, token, str(exc))
+                continue
+            except Exception as exc:
+                _mark_failed(row, token, _describe(exc, connection))
+                continue
+            try:
+                accepted = connection.send_messages([email])
+            except _MESSAGE_ERRORS as exc:
+                _mark_failed(row, token, _describe(exc, connection))
+                continue
+            except OSError as exc:  # smtplib's errors are OSErrors too; these concern the link
+                _mark_failed(row, token, _describe(exc, connection))
+                _release(rows[index + 1 :], token)
+                return len(sent), False
+            except Exception as exc:
+                _mark_failed(row, token, _describe(exc, connection))
+                continue
+            if not accepted:
+                _mark_failed(row, token, "The mail backend did not accept the message.")
+                continue
+            sent.append(row["pk"])
+    finally:
+        _mark_sent(sent, token)
+    return len(sent), True
+
+
+def _build_email(
+    row: Mapping[str, Any], from_email: str, connection: Any
+) -> EmailMultiAlternatives:
+    headers = {
+        "Message-ID": message_id_for(row["pk"], row["dedupe_key"], from_email),
+        "X-Weticket-Dedupe": row["dedupe_key"],
+    }
+    if row["language"]:
+        headers["Content-Language"] = row["language"]
+    email = EmailMultiAlternatives(
+        subject=row["subject"],
+        body=row["body_text"],
+        from_email=from_email,
+        to=[row["to"]],
+        reply_to=[row["reply_to"]] if row["reply_to"] else None,
+        headers=headers,
+        connection=connection,
+    )
+    if row["body_html"]:
+        email.attach_alternative(row["body_html"], "text/html")
+    for spec in row["attachments"] or ():
+        email.attach(*resolve_attachment(spec))
+    return email
+
+
+def _mark_sent(pks: Sequence[int], token: str) -> None:
+    if not pks:
+        return
+    OutboxMessage.objects.filter(pk__in=pks, status=Status.SENDING, claim_token=token).update(
+        status=Status.SENT, sent_at=timezone.now(), locked_until=None, next_attempt_at=None
+    )
+
+
+def _mark_failed(row: Mapping[str, Any], token: str, error: str) -> None:
+    attempts = row["attempts"]  # already counts this attempt
+    if attempts >= MAX_ATTEMPTS:
+        next_attempt_at = None
+    else:
+        next_attempt_at = timezone.now() + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+    OutboxMessage.objects.filter(pk=row["pk"], status=Status.SENDING, claim_token=token).update(
+        status=Status.FAILED,
+        last_error=error[:LAST_ERROR_MAX],
+        locked_until=None,
+        next_attempt_at=next_attempt_at,
+    )
+    logger.warning("Outbox message %s failed (attempt %s): %s", row["pk"], attempts, error)
+
+
+def _release(rows: Sequence[dict[str, Any]], token: str) -> None:
+    """Undo the claim of rows that were not tried: their attempt does not count."""
+    if not rows:
+        return
+    OutboxMessage.objects.filter(
+        pk__in=[row["pk"] for row in rows], status=Status.SENDING, claim_token=token
+    ).update(
+        status=Case(When(attempts__gt=1, then=Value(Status.FAILED)), default=Value(Status.PENDING)),
+        attempts=F("attempts") - 1,
+        locked_until=None,
+    )
+
+
+def _describe(exc: BaseException, connection: Any) -> str:
+    """A one-line description of ``exc`` for ``last_error``: no password, limited length."""
+    text = _one_line(f"{type(exc).__name__}: {exc}")
+    password = getattr(connection, "password", "") or ""
+    if password:
+        text = text.replace(password, "***")
+    return text[:LAST_ERROR_MAX]

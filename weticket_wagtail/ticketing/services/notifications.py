@@ -1,0 +1,96 @@
+"""The emails an order causes, queued in the outbox inside the transaction that causes them.
+
+Each has a dedupe key, so however often a transition is attempted, the buyer gets one email.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import reverse
+
+from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.mail.services import enqueue_templated_email
+
+from ..models import Order
+
+PDF_ATTACHMENT = "weticket_order_tickets_pdf"
+
+
+def absolute_url(path: str) -> str:
+    return weticket_settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def order_url(order: Order) -> str:
+    return absolute_url(reverse("weticket_checkout:order", args=[order.token]))
+
+
+def _context(order: Order, **extra) -> dict:
+    return {
+        "order": order,
+        "event": order.event,
+        "organisation": order.organisation,
+        "lines": list(order.lines.all()),
+        "order_url": order_url(order),
+        **extra,
+    }
+
+
+def _queue(order: Order, *, topic: str, dedupe_key: str, attachments: tuple = (), **extra) -> None:
+    enqueue_templated_email(
+        template=f"weticket_wagtail/email/{topic}",
+        context=_context(order, **extra),
+        language=order.language,
+        dedupe_key=dedupe_key,
+        to=order.buyer_email,
+        topic=topic,
+        object_ref=order.object_ref,
+        reply_to=order.organisation.contact_email,
+        attachments=attachments,
+    )
+
+
+def _tickets_pdf(order: Order) -> tuple:
+    return ({"kind": PDF_ATTACHMENT, "args": {"order_id": order.pk}},)
+
+
+def queue_order_confirmation(order: Order) -> None:
+    _queue(
+        order,
+        topic="order_confirmation",
+        dedupe_key=f"order_confirmation:{order.token}",
+        attachments=_tickets_pdf(order),
+    )
+
+
+def resend_order_confirmation(order: Order, *, attempt: str) -> None:
+    """Queue the confirmation again on request (admin); ``attempt`` makes the key unique."""
+    _queue(
+        order,
+        topic="order_confirmation",
+        dedupe_key=f"order_confirmation:{order.token}:resend:{attempt}",
+        attachments=_tickets_pdf(order),
+    )
+
+
+def queue_payment_failed(order: Order, *, payment_ref: str, reason: str) -> None:
+    """One email per failed payment attempt (keyed by the Mollie id)."""
+    _queue(
+        order,
+        topic="payment_failed",
+        dedupe_key=f"payment_failed:{order.token}:{payment_ref}",
+        reason=reason,
+    )
+
+
+def queue_sold_out_after_payment(order: Order) -> None:
+    _queue(order, topic="sold_out_refund", dedupe_key=f"sold_out_refund:{order.token}")
+
+
+def queue_refund_made(order: Order, *, refund_ref: str, amount: Decimal) -> None:
+    _queue(
+        order,
+        topic="refund_made",
+        dedupe_key=f"refund_made:{order.token}:{refund_ref}",
+        amount=amount,
+    )

@@ -1,0 +1,227 @@
+"""Orders: placing them, confirming them when paid, and what happens when payment fails.
+
+Every transition is a compare-and-set on the order row (ARCHITECTURE rule 4): the order row is
+locked, its status checked, and only then changed, so replayed or concurrent webhooks apply once.
+Lock order is always order row first, then ticket types by primary key.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Order, OrderLine, Reservation, ReservationLine, TicketType
+from . import notifications
+from .errors import CheckoutError, ReservationExpired
+from .reservations import release_reservation, reserve_tickets, take_capacity
+from .tickets import issue_tickets
+
+logger = logging.getLogger(__name__)
+
+
+class Confirmation(enum.Enum):
+    """What :func:`confirm_order` did."""
+
+    CONFIRMED = "confirmed"  # this call marked the order paid and issued its tickets
+    ALREADY_PAID = "already_paid"  # another payment or call confirmed it before
+    NO_CAPACITY = "no_capacity"  # paid too late: the tickets are gone; the order is canceled
+    NOT_PAYABLE = "not_payable"  # canceled or refunded orders are not confirmed again
+
+
+def place_order(
+    reservation: Reservation,
+    *,
+    buyer_name: str,
+    buyer_email: str,
+    language: str,
+    buyer_phone: str = "",
+    buyer_address: str = "",
+) -> Order:
+    """Turn a live reservation into an order awaiting payment (or paid at once when free).
+
+    Idempotent per reservation: a double-submitted form gets the same order back. Raises
+    :class:`ReservationExpired` when the hold has run out.
+    """
+    with transaction.atomic():
+        reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        existing = Order.objects.filter(reservation=reservation).first()
+        if existing is not None:
+            return existing
+        if not reservation.is_live:
+            raise ReservationExpired(
+                _(
+                    "Your reservation has expired and the tickets were released. "
+                    "Please choose again."
+                )
+            )
+        lines = list(reservation.lines.select_related("ticket_type"))
+        event = reservation.event
+        total = sum((line.ticket_type.price * line.quantity for line in lines), Decimal("0"))
+        order = Order.objects.create(
+            organisation_id=event.organisation_id,
+            event=event,
+            reservation=reservation,
+            buyer_name=buyer_name.strip(),
+            buyer_email=buyer_email.strip(),
+            buyer_phone=buyer_phone.strip(),
+            buyer_address=buyer_address.strip(),
+            language=language,
+            total=total,
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                ticket_type=line.ticket_type,
+                name=line.ticket_type.name,
+                quantity=line.quantity,
+                unit_price=line.ticket_type.price,
+                vat_rate=line.ticket_type.vat_rate,
+            )
+            for line in lines
+        )
+        Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.ORDERED)
+        if order.is_free:
+            confirm_order(order)
+            order.refresh_from_db()
+    return order
+
+
+def confirm_order(order: Order, *, now=None) -> Confirmation:
+    """Mark ``order`` paid, turn its hold into sold tickets, issue tickets, queue the email.
+
+    Safe to call any number of times, concurrently: only one call confirms. When the hold has
+    expired, the order is still confirmed if the tickets are available; otherwise it is canceled
+    (:attr:`Confirmation.NO_CAPACITY`) and the caller must refund the payment.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.PAID:
+            return Confirmation.ALREADY_PAID
+        if order.status not in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED):
+            return Confirmation.NOT_PAYABLE
+        lines = list(order.lines.all())
+        wanted: dict[int, int] = {}
+        for line in lines:
+            wanted[line.ticket_type_id] = wanted.get(line.ticket_type_id, 0) + line.quantity
+        locked = list(TicketType.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+        reservation = order.reservation
+        hold_is_live = (
+            reservation is not None
+            and reservation.status == Reservation.Status.ORDERED
+            and reservation.expires_at > now
+        )
+        if reservation is not None:
+            # From here on our own hold must not count against us.
+            ReservationLine.objects.filter(reservation=reservation, is_live=True).update(
+                is_live=False
+            )
+        if not hold_is_live:
+            try:
+                take_capacity(locked, wanted, now)
+            except CheckoutError:
+                _set_status(order, Order.Status.CANCELED, now)
+                if reservation is not None:
+                    Reservation.objects.filter(pk=reservation.pk).update(
+                        status=Reservation.Status.RELEASED
+                    )
+                notifications.queue_sold_out_after_payment(order)
+                logger.info("Order %s paid after its hold expired; no capacity left", order.pk)
+                return Confirmation.NO_CAPACITY
+        for ticket_type in locked:
+            TicketType.objects.filter(pk=ticket_type.pk).update(
+                sold_count=F("sold_count") + wanted[ticket_type.pk]
+            )
+        if reservation is not None:
+            Reservation.objects.filter(pk=reservation.pk).update(
+                status=Reservation.Status.CONVERTED
+            )
+        order.paid_at = now
+        _set_status(order, Order.Status.PAID, now, extra=["paid_at"])
+        issue_tickets(order, lines)
+        notifications.queue_order_confirmation(order)
+    return Confirmation.CONFIRMED
+
+
+def mark_payment_failed(order: Order, *, payment_ref: str, reason: str) -> bool:
+    """A payment failed, was canceled or expired: release the hold and tell the buyer once.
+
+    True when this call changed the order. ``payment_ref`` (the Mollie id) keys the email, so each
+    failed attempt is reported once.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PENDING:
+            return False
+        _set_status(order, Order.Status.PAYMENT_FAILED, timezone.now())
+        if order.reservation_id:
+            release_reservation(order.reservation)
+        notifications.queue_payment_failed(order, payment_ref=payment_ref, reason=reason)
+    return True
+
+
+def reopen_for_payment(order: Order) -> Order:
+    """Let a buyer retry a failed payment: hold the same tickets again and mark it pending.
+
+    Raises :class:`CheckoutError` (sold out, sale ended) when the tickets cannot be held again.
+    A pending order with a live hold is returned unchanged.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.PENDING and order.reservation and order.reservation.is_live:
+            return order
+        if order.status not in (Order.Status.PAYMENT_FAILED, Order.Status.PENDING):
+            raise CheckoutError(_("This order cannot be paid any more."), code="not_payable")
+        quantities: dict[int, int] = {}
+        for line in order.lines.all():
+            quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
+        old = order.reservation
+        reservation = reserve_tickets(order.event, quantities)
+        Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.ORDERED)
+        if old is not None:
+            release_reservation(old)
+            Order.objects.filter(pk=order.pk).update(reservation=None)
+        order.reservation = reservation
+        order.status = Order.Status.PENDING
+        order.status_changed_at = timezone.now()
+        order.save(update_fields=["reservation", "status", "status_changed_at"])
+    return order
+
+
+def record_refund(order: Order, *, amount_refunded: Decimal) -> None:
+    """Store the total refunded so far (from Mollie); a full refund marks the order refunded
+    and gives its tickets back to the sale."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if amount_refunded <= order.amount_refunded:
+            return
+        order.amount_refunded = amount_refunded
+        fields = ["amount_refunded"]
+        if amount_refunded >= order.total and order.status == Order.Status.PAID:
+            _return_capacity(order)
+            order.status = Order.Status.REFUNDED
+            order.status_changed_at = timezone.now()
+            fields += ["status", "status_changed_at"]
+        order.save(update_fields=fields)
+
+
+def _return_capacity(order: Order) -> None:
+    wanted: dict[int, int] = {}
+    for line in order.lines.all():
+        wanted[line.ticket_type_id] = wanted.get(line.ticket_type_id, 0) + line.quantity
+    for ticket_type in TicketType.objects.select_for_update().filter(pk__in=wanted).order_by("pk"):
+        TicketType.objects.filter(pk=ticket_type.pk).update(
+            sold_count=F("sold_count") - wanted[ticket_type.pk]
+        )
+
+
+def _set_status(order: Order, status: str, now, extra: list[str] | None = None) -> None:
+    order.status = status
+    order.status_changed_at = now
+    order.save(update_fields=["status", "status_changed_at", *(extra or [])])

@@ -1,0 +1,159 @@
+"""Holding tickets for a buyer: the one place capacity is checked and taken.
+
+Invariant (ARCHITECTURE rule 2): for every ticket type, ``sold_count`` plus the quantities of
+live, unexpired reservation lines never exceeds ``capacity``. Every function that can take
+capacity locks the ticket-type rows with ``SELECT ... FOR UPDATE`` in primary-key order (so two
+buyers of overlapping ticket types cannot deadlock) and checks the numbers under that lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from weticket_wagtail.conf import weticket_settings
+
+from ..models import Event, Reservation, ReservationLine, SaleState, TicketType
+from .availability import live_holds
+from .errors import CheckoutError, NotOnSale, SoldOut
+
+
+def validate_quantities(event: Event, quantities: Mapping[int, int], now=None) -> list[TicketType]:
+    """Check a buyer's choice against the event's rules, without locking.
+
+    Returns the chosen ticket types in primary-key order. Raises :class:`CheckoutError` with a
+    message for the buyer when nothing is chosen, a ticket type is unknown, inactive or not on
+    sale, or a quantity is outside the per-order limits.
+    """
+    now = now or timezone.now()
+    chosen = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) != 0}
+    if any(qty < 0 for qty in chosen.values()):
+        raise CheckoutError(_("A quantity cannot be negative."), code="invalid_quantity")
+    if not chosen:
+        raise CheckoutError(_("Choose at least one ticket."), code="nothing_chosen")
+    if not event.is_published or event.ends_at <= now:
+        raise NotOnSale(_("Tickets for this event are not on sale."))
+    by_pk = {tt.pk: tt for tt in event.ticket_types.filter(pk__in=chosen, is_active=True)}
+    ticket_types = []
+    for pk in sorted(chosen):
+        ticket_type = by_pk.get(pk)
+        if ticket_type is None:
+            raise NotOnSale(_("One of the chosen ticket types is not available."))
+        check_on_sale(ticket_type, now)
+        qty = chosen[pk]
+        if qty < ticket_type.min_per_order or qty > ticket_type.max_per_order:
+            raise CheckoutError(
+                _("Choose between %(min)d and %(max)d tickets of “%(name)s”.")
+                % {
+                    "min": ticket_type.min_per_order,
+                    "max": ticket_type.max_per_order,
+                    "name": ticket_type.name,
+                },
+                code="invalid_quantity",
+            )
+        ticket_types.append(ticket_type)
+    return ticket_types
+
+
+def check_on_sale(ticket_type: TicketType, now=None) -> None:
+    """Raise :class:`NotOnSale` with the reason when ``ticket_type`` cannot be bought now."""
+    state = ticket_type.sale_state(now)
+    if state == SaleState.NOT_STARTED:
+        raise NotOnSale(
+            _("The sale of “%(name)s” opens on %(when)s.")
+            % {
+                "name": ticket_type.name,
+                "when": date_format(
+                    timezone.localtime(ticket_type.sale_starts_at), "DATETIME_FORMAT"
+                ),
+            }
+        )
+    if state == SaleState.SALE_ENDED:
+        raise NotOnSale(_("The sale of “%(name)s” has ended.") % {"name": ticket_type.name})
+
+
+def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) -> Reservation:
+    """Hold the chosen tickets for ``RESERVATION_MINUTES``; never oversells.
+
+    ``quantities`` maps ticket-type ids of ``event`` to how many. Either every ticket is held or
+    none is: raises :class:`SoldOut` (with how many are left) or another :class:`CheckoutError`.
+    """
+    now = now or timezone.now()
+    validate_quantities(event, quantities, now)
+    wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) > 0}
+    expires_at = now + timedelta(minutes=weticket_settings.RESERVATION_MINUTES)
+    with transaction.atomic():
+        locked = list(
+            TicketType.objects.select_for_update()
+            .filter(pk__in=wanted, event=event, is_active=True)
+            .order_by("pk")
+        )
+        if len(locked) != len(wanted):
+            raise NotOnSale(_("One of the chosen ticket types is not available."))
+        take_capacity(locked, wanted, now)
+        reservation = Reservation.objects.create(event=event, expires_at=expires_at, created_at=now)
+        ReservationLine.objects.bulk_create(
+            ReservationLine(
+                reservation=reservation,
+                ticket_type_id=pk,
+                quantity=qty,
+                expires_at=expires_at,
+            )
+            for pk, qty in sorted(wanted.items())
+        )
+    return reservation
+
+
+def take_capacity(locked: list[TicketType], wanted: Mapping[int, int], now) -> None:
+    """Raise :class:`SoldOut` unless every ticket type in ``locked`` (rows locked by the caller)
+    has ``wanted`` tickets left. Must be called inside the transaction that holds the locks."""
+    held = live_holds(wanted, now)
+    for ticket_type in locked:
+        left = ticket_type.capacity - ticket_type.sold_count - held.get(ticket_type.pk, 0)
+        if wanted[ticket_type.pk] > left:
+            if left <= 0:
+                raise SoldOut(_("“%(name)s” is sold out.") % {"name": ticket_type.name})
+            raise SoldOut(
+                ngettext(
+                    "Only %(left)d ticket of “%(name)s” is left.",
+                    "Only %(left)d tickets of “%(name)s” are left.",
+                    left,
+                )
+                % {"left": left, "name": ticket_type.name}
+            )
+
+
+def release_reservation(reservation: Reservation) -> bool:
+    """Give a reservation's tickets back at once. True if this call released it."""
+    with transaction.atomic():
+        released = Reservation.objects.filter(
+            pk=reservation.pk, status__in=[Reservation.Status.ACTIVE, Reservation.Status.ORDERED]
+        ).update(status=Reservation.Status.RELEASED)
+        ReservationLine.objects.filter(reservation_id=reservation.pk, is_live=True).update(
+            is_live=False
+        )
+    return bool(released)
+
+
+def release_expired_reservations(now=None) -> int:
+    """Housekeeping for the periodic task: mark expired holds as not live.
+
+    Expired holds already stopped counting at their expiry (availability filters on
+    ``expires_at``); this keeps the live-holds index small and the admin truthful. Reservations
+    that belong to an order stay ``ordered``: a late payment may still confirm that order.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        lines = ReservationLine.objects.filter(is_live=True, expires_at__lte=now).update(
+            is_live=False
+        )
+        Reservation.objects.filter(status=Reservation.Status.ACTIVE, expires_at__lte=now).update(
+            status=Reservation.Status.RELEASED
+        )
+    return lines

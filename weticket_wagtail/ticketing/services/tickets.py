@@ -1,0 +1,102 @@
+"""Tickets: one per admission, each with a code signed into its QR code, and the order's PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from ..models import Order, OrderLine, Organisation, Ticket
+from .ticket_pdf import TicketPrint, render_order_pdf
+from .ticket_signing import generate_signing_keypair, sign_ticket_payload, verify_ticket_token
+
+
+def issue_tickets(order: Order, lines: Sequence[OrderLine]) -> list[Ticket]:
+    """Create one ticket per admission of ``lines``.
+
+    Call once, inside the transaction that confirms the order."""
+    tickets = [
+        Ticket(order=order, line=line, holder_name=order.buyer_name)
+        for line in lines
+        for _ in range(line.quantity)
+    ]
+    return Ticket.objects.bulk_create(tickets)
+
+
+def signing_keys(organisation: Organisation) -> tuple[str, str]:
+    """The organisation's (private, public) ticket keys, created on first use."""
+    if not organisation.ticket_signing_key:
+        private, public = generate_signing_keypair()
+        organisation.ticket_signing_key, organisation.ticket_verify_key = private, public
+        organisation.save(update_fields=["ticket_signing_key", "ticket_verify_key"])
+    return organisation.ticket_signing_key, organisation.ticket_verify_key
+
+
+def ticket_token(ticket: Ticket, organisation: Organisation, event_slug: str) -> str:
+    """The signed payload a scanner verifies offline with the organisation's public key."""
+    private, _public = signing_keys(organisation)
+    return sign_ticket_payload(
+        private,
+        {"c": ticket.code, "e": event_slug, "o": organisation.slug, "t": ticket.line.name},
+    )
+
+
+def verify_ticket(organisation: Organisation, token: str) -> dict[str, str]:
+    """Verify a scanned token; raises ``InvalidTicketToken`` when it is not genuine."""
+    return verify_ticket_token(organisation.ticket_verify_key, token)
+
+
+def format_money(amount, currency: str = "EUR") -> str:
+    symbol = "€" if currency == "EUR" else currency
+    return f"{symbol} {number_format(amount, 2, force_grouping=True)}"
+
+
+def order_pdf(order: Order) -> bytes:
+    """All tickets of a paid order in one PDF, in the buyer's language."""
+    order = (
+        Order.objects.select_related("organisation", "event")
+        .prefetch_related("tickets__line")
+        .get(pk=order.pk)
+    )
+    organisation, event = order.organisation, order.event
+    with override(order.language):
+        start = date_format(timezone.localtime(event.starts_at), "DATETIME_FORMAT")
+        labels = {
+            "ticket": _("Ticket"),
+            "date": _("Date"),
+            "venue": _("Venue"),
+            "type": _("Type"),
+            "name": _("Name"),
+            "order": _("Order"),
+            "price": _("Price"),
+            "instructions": _("Show this code at the entrance"),
+        }
+        prints = [
+            TicketPrint(
+                code=ticket.code,
+                token=ticket_token(ticket, organisation, event.slug),
+                ticket_type=ticket.line.name,
+                event_title=event.title,
+                event_start=start,
+                venue=", ".join(part for part in (event.venue, event.address) if part),
+                holder_name=ticket.holder_name,
+                order_reference=order.reference,
+                price=format_money(ticket.line.unit_price, order.currency),
+            )
+            for ticket in order.tickets.all()
+        ]
+    return render_order_pdf(
+        prints,
+        organisation_name=organisation.name,
+        primary_colour=organisation.primary_colour,
+        labels=labels,
+    )
+
+
+def order_pdf_attachment(order_id: int) -> tuple[str, bytes, str]:
+    """The outbox attachment factory for an order's tickets (registered in apps.ready)."""
+    order = Order.objects.get(pk=order_id)
+    return f"tickets-{order.reference}.pdf", order_pdf(order), "application/pdf"
