@@ -48,3 +48,12 @@ def redis_url() -> str:
 def chromium_path() -> str:
     require_service(bool(shutil.which(CHROMIUM)), f"Chromium at {CHROMIUM}")
     return CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (cached availability must not leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

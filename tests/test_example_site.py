@@ -34,6 +34,11 @@ def test_demo_seed_is_idempotent_and_its_login_works(client):
     home = client.get("/")
     assert home.status_code == 200
     assert "Jazz in de tuin" in home.content.decode()
+    tickets = client.get("/kaartjes/")
+    assert tickets.status_code == 200
+    body = tickets.content.decode()
+    assert "Filmnacht op het dak" in body and body.count('class="weticket-qty"') == 6
+    assert "--weticket-primary:#7c2d12" in body
     client.logout()
     assert client.login(username="organiser", password="organiser-tickets-2026")
     events = client.get("/admin/weticket_events/").content.decode()

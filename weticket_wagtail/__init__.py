@@ -9,4 +9,5 @@ INSTALLED_APPS = [
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",
     "weticket_wagtail.checkout",
+    "weticket_wagtail.blocks",
 ]

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",
     "weticket_wagtail.checkout",
+    "weticket_wagtail.blocks",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,8 +1,10 @@
 from django.utils import timezone
+from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from weticket_wagtail.blocks import ticket_blocks
 from weticket_wagtail.ticketing.models import Event
 
 
@@ -21,3 +23,11 @@ class HomePage(Page):
             .prefetch_related("ticket_types")[:20]
         )
         return context
+
+
+class ContentPage(Page):
+    """An ordinary page of the site: text, plus the ticket blocks wherever an editor wants them."""
+
+    body = StreamField([("paragraph", blocks.RichTextBlock()), *ticket_blocks()], blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]

@@ -15,5 +15,7 @@ urlpatterns = [
     path("order/<str:token>/return/", views.order_return, name="order_return"),
     path("order/<str:token>/tickets.pdf", views.order_tickets_pdf, name="order_pdf"),
     path("checkout/<str:token>/", views.checkout, name="checkout"),
+    path("embed/<slug:organisation_slug>/<slug:event_slug>/", views.embed_shop, name="embed"),
+    path("<slug:organisation_slug>/<slug:event_slug>/event.ics", views.event_ics, name="event_ics"),
     path("<slug:organisation_slug>/<slug:event_slug>/", views.event_shop, name="event_shop"),
 ]

@@ -6,6 +6,8 @@ Views are thin: every decision is made by the services in ``ticketing.services``
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,19 +19,24 @@ from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.payments.models import Payment
 from weticket_wagtail.payments.services import PaymentUnavailable, start_payment, sync_payment
 from weticket_wagtail.ticketing.models import Event, Order, Reservation
-from weticket_wagtail.ticketing.services.availability import remaining
+from weticket_wagtail.ticketing.services.availability import event_availability
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
 from weticket_wagtail.ticketing.services.tickets import order_pdf
 
+from .calendar import event_calendar
 from .forms import BuyerForm, TicketSelectionForm
+from .framing import allowed_parent, apply_frame_policy
 
 
 def shop_context(event: Event, form: TicketSelectionForm | None = None) -> dict:
     """Everything the ticket selector needs; two queries however many ticket types there are."""
-    ticket_types = [tt for tt in event.ticket_types.all() if tt.is_active]
-    left = remaining(ticket_types)
+    all_types = list(event.ticket_types.all())
+    ticket_types = [tt for tt in all_types if tt.is_active]
+    if form is None:
+        form = TicketSelectionForm(event=event, ticket_types=ticket_types)
+    left = event_availability(event, all_types)
     now = timezone.now()
     rows = []
     for ticket_type in ticket_types:
@@ -56,6 +63,19 @@ def get_event(organisation_slug: str, event_slug: str) -> Event:
     )
 
 
+def with_parent(url: str, parent: str) -> str:
+    """Keep the embedding page's origin on the next URL, so the next page can talk to it."""
+    return f"{url}?{urlencode({'parent': parent})}" if parent else url
+
+
+def render_framed(request, template: str, context: dict, organisation, status: int = 200):
+    """Render a buyer page that the organisation's allowed origins may show in an iframe."""
+    parent = allowed_parent(request, organisation)
+    context = {**context, "embed_parent": parent, "embedded": bool(parent)}
+    response = render(request, template, context, status=status)
+    return apply_frame_policy(response, organisation)
+
+
 @require_http_methods(["GET", "POST"])
 def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The ticket selector; a valid POST holds the tickets and goes on to the checkout."""
@@ -71,15 +91,33 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
                 form.add_error(None, exc.message)
                 status = 409 if exc.code == "sold_out" else 200
             else:
-                return redirect("weticket_checkout:checkout", token=reservation.token)
+                url = reverse("weticket_checkout:checkout", args=[reservation.token])
+                return redirect(with_parent(url, allowed_parent(request, event.organisation)))
         else:
             status = 400
-    return render(
+    return render_framed(
         request,
         "weticket_wagtail/checkout/event_shop.html",
         shop_context(event, form),
+        event.organisation,
         status=status,
     )
+
+
+def embed_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
+    """The shop as shown inside another website's iframe (see static/weticket_wagtail/embed.js)."""
+    event = get_event(organisation_slug, event_slug)
+    return render_framed(
+        request, "weticket_wagtail/checkout/embed.html", shop_context(event), event.organisation
+    )
+
+
+def event_ics(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
+    """An iCalendar file so the visitor can add the event to their calendar."""
+    event = get_event(organisation_slug, event_slug)
+    response = HttpResponse(event_calendar(event, request), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,8 +141,11 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "privacy_url": weticket_settings.PRIVACY_STATEMENT_URL,
     }
+    organisation = event.organisation
     if not reservation.is_live and existing is None:
-        return render(request, "weticket_wagtail/checkout/expired.html", context, status=410)
+        return render_framed(
+            request, "weticket_wagtail/checkout/expired.html", context, organisation, status=410
+        )
     if request.method == "POST" and form.is_valid():
         try:
             order = place_order(
@@ -114,7 +155,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return _pay(request, order)
-    return render(request, "weticket_wagtail/checkout/checkout.html", context)
+    return render_framed(request, "weticket_wagtail/checkout/checkout.html", context, organisation)
 
 
 def _pay(request: HttpRequest, order: Order) -> HttpResponse:
@@ -123,11 +164,20 @@ def _pay(request: HttpRequest, order: Order) -> HttpResponse:
     return_url = request.build_absolute_uri(
         reverse("weticket_checkout:order_return", args=[order.token])
     )
+    parent = allowed_parent(request, order.organisation)
     try:
         payment = start_payment(order, redirect_url=return_url)
     except CheckoutError as exc:
         messages.error(request, exc.message)
-        return redirect("weticket_checkout:order", token=order.token)
+        url = reverse("weticket_checkout:order", args=[order.token])
+        return redirect(with_parent(url, parent))
+    if parent:
+        # Mollie's checkout cannot run inside an iframe: hand the top window over to it.
+        context = {"order": order, "organisation": order.organisation, "event": order.event}
+        context["payment_url"] = payment.checkout_url
+        return render_framed(
+            request, "weticket_wagtail/checkout/to_payment.html", context, order.organisation
+        )
     response = redirect(payment.checkout_url)
     response.status_code = 303
     return response
@@ -155,7 +205,9 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
         "can_pay": order.status in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED)
         and not order.is_free,
     }
-    response = render(request, "weticket_wagtail/checkout/order.html", context)
+    response = render_framed(
+        request, "weticket_wagtail/checkout/order.html", context, order.organisation
+    )
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -15,3 +15,7 @@ class TicketingConfig(AppConfig):
         from .services.tickets import order_pdf_attachment
 
         register_attachment(PDF_ATTACHMENT, order_pdf_attachment)
+
+        from . import signal_handlers
+
+        signal_handlers.connect()

@@ -19,7 +19,13 @@ from wagtail.search import index
 
 from weticket_wagtail.fields import EncryptedTextField
 
-from .validators import parse_origins, validate_hex_colour, validate_origins
+from .panels import EmbedSnippetPanel
+from .validators import (
+    parse_origins,
+    validate_hex_colour,
+    validate_not_reserved_slug,
+    validate_origins,
+)
 
 FONT_STACKS = {
     "system": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
@@ -42,7 +48,11 @@ class Organisation(ClusterableModel):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
-        _("slug"), max_length=100, unique=True, help_text=_("Used in ticket page and embed URLs.")
+        _("slug"),
+        max_length=100,
+        unique=True,
+        validators=[validate_not_reserved_slug],
+        help_text=_("Used in ticket page and embed URLs."),
     )
     contact_email = models.EmailField(
         _("contact email"), help_text=_("Where buyers and we can reach the organisation.")
@@ -244,6 +254,7 @@ class Event(index.Indexed, ClusterableModel):
         FieldPanel("image"),
         FieldPanel("is_published"),
         InlinePanel("ticket_types", heading=_("Ticket types"), label=_("Ticket type")),
+        EmbedSnippetPanel(heading=_("Embed on another website")),
     ]
 
     search_fields = [

@@ -44,3 +44,16 @@ def validate_origins(value: str) -> None:
             code="invalid_origin",
             params={"origins": ", ".join(bad)},
         )
+
+
+RESERVED_SLUGS = frozenset({"checkout", "order", "embed", "webhooks", "static", "admin"})
+
+
+def validate_not_reserved_slug(value: str) -> None:
+    """Organisation slugs share a URL space with the checkout's own paths."""
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(value)s” is reserved; choose another slug."),
+            code="reserved_slug",
+            params={"value": value},
+        )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from ..models import ReservationLine, TicketType
+from ..models import Event, ReservationLine, TicketType
 
 
 def live_holds(ticket_type_ids: Iterable[int], now=None) -> dict[int, int]:
@@ -29,3 +32,47 @@ def remaining(ticket_types: Iterable[TicketType], now=None) -> dict[int, int]:
     ticket_types = list(ticket_types)
     held = live_holds((tt.pk for tt in ticket_types), now)
     return {tt.pk: max(0, tt.capacity - tt.sold_count - held.get(tt.pk, 0)) for tt in ticket_types}
+
+
+CACHE_SECONDS = 10
+
+
+def _cache_key(event_id: int) -> str:
+    return f"weticket:availability:{event_id}"
+
+
+def event_availability(
+    event: Event, ticket_types: list[TicketType] | None = None
+) -> dict[int, int]:
+    """Tickets left per ticket type of ``event``, cached briefly and dropped on every change.
+
+    A cached value is trusted at most ``CACHE_SECONDS`` and never past the moment the earliest
+    live hold expires (when capacity comes back by itself). Every reservation, order, refund and
+    ticket-type change calls :func:`invalidate_event_availability` after its commit. Use a cache
+    shared by all web processes (Redis) in production, or a process may show a stale count for a
+    few seconds; the reservation itself never relies on the cache.
+    """
+    now = timezone.now()
+    key = _cache_key(event.pk)
+    cached = cache.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    if ticket_types is None:
+        ticket_types = list(event.ticket_types.all())
+    counts = remaining(ticket_types, now)
+    next_expiry = (
+        ReservationLine.objects.filter(ticket_type__event=event, is_live=True, expires_at__gt=now)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+    valid_until = now + timedelta(seconds=CACHE_SECONDS)
+    if next_expiry is not None:
+        valid_until = min(valid_until, next_expiry)
+    cache.set(key, (valid_until, counts), CACHE_SECONDS)
+    return counts
+
+
+def invalidate_event_availability(event_id: int) -> None:
+    """Forget the cached availability of an event once the current transaction commits."""
+    transaction.on_commit(lambda: cache.delete(_cache_key(event_id)), robust=True)

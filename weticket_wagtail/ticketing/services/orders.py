@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Order, OrderLine, Reservation, ReservationLine, TicketType
 from . import notifications
+from .availability import invalidate_event_availability
 from .errors import CheckoutError, ReservationExpired
 from .reservations import release_reservation, reserve_tickets, take_capacity
 from .tickets import issue_tickets
@@ -146,6 +147,7 @@ def confirm_order(order: Order, *, now=None) -> Confirmation:
         _set_status(order, Order.Status.PAID, now, extra=["paid_at"])
         issue_tickets(order, lines)
         notifications.queue_order_confirmation(order)
+        invalidate_event_availability(order.event_id)
     return Confirmation.CONFIRMED
 
 
@@ -219,6 +221,7 @@ def _return_capacity(order: Order) -> None:
         TicketType.objects.filter(pk=ticket_type.pk).update(
             sold_count=F("sold_count") - wanted[ticket_type.pk]
         )
+    invalidate_event_availability(order.event_id)
 
 
 def _set_status(order: Order, status: str, now, extra: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from weticket_wagtail.conf import weticket_settings
 
 from ..models import Event, Reservation, ReservationLine, SaleState, TicketType
-from .availability import live_holds
+from .availability import invalidate_event_availability, live_holds
 from .errors import CheckoutError, NotOnSale, SoldOut
 
 
@@ -107,6 +107,7 @@ def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) ->
             )
             for pk, qty in sorted(wanted.items())
         )
+        invalidate_event_availability(event.pk)
     return reservation
 
 
@@ -138,6 +139,7 @@ def release_reservation(reservation: Reservation) -> bool:
         ReservationLine.objects.filter(reservation_id=reservation.pk, is_live=True).update(
             is_live=False
         )
+        invalidate_event_availability(reservation.event_id)
     return bool(released)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from home.models import HomePage
+from weticket_wagtail.blocks.models import BrandedTicketPage
 from weticket_wagtail.ticketing.models import Event, Organisation, OrganisationMembership
 
 DEMO_ADMIN = ("demo", "demo-tickets-2026")
@@ -22,7 +23,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        self._home_page()
+        home = self._home_page()
         organisation, _ = Organisation.objects.update_or_create(
             slug="zomeravond",
             defaults={
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             },
         )
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
-        self._event(
+        jazz = self._event(
             organisation,
             slug="jazz-in-de-tuin",
             title="Jazz in de tuin",
@@ -51,7 +52,7 @@ class Command(BaseCommand):
                 ("Vriend van Zomeravond", Decimal("45.00"), 40, 1, 2),
             ],
         )
-        self._event(
+        film = self._event(
             organisation,
             slug="filmnacht-op-het-dak",
             title="Filmnacht op het dak",
@@ -66,11 +67,14 @@ class Command(BaseCommand):
                 ("Kind tot 12 jaar", Decimal("0.00"), 30, 1, 4),
             ],
         )
+        self._branded_page(home, organisation, jazz, film)
         admin = self._user(*DEMO_ADMIN, superuser=True)
         organiser = self._user(*DEMO_ORGANISER, superuser=False)
         OrganisationMembership.objects.get_or_create(organisation=organisation, user=organiser)
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
-        self.stdout.write("Site:   http://127.0.0.1:8000/")
+        self.stdout.write(
+            "Site:   http://127.0.0.1:8000/  (tickets: http://127.0.0.1:8000/kaartjes/)"
+        )
         self.stdout.write(
             f"Admin:  http://127.0.0.1:8000/admin/  user {admin.username!r}, "
             f"password {DEMO_ADMIN[1]!r} (superuser)"
@@ -100,6 +104,30 @@ class Command(BaseCommand):
             if old_root.specific_class is Page and old_root.depth == 2:
                 old_root.delete()  # Wagtail's placeholder "Welcome" page
         return home
+
+    def _branded_page(self, home, organisation, *events) -> BrandedTicketPage:
+        """A branded ticket page with a shop per event, the details and the list."""
+        page = BrandedTicketPage.objects.child_of(home).filter(slug="kaartjes").first()
+        body = [("event_list", {"organisation": organisation, "heading": "Binnenkort", "limit": 5})]
+        for event in events:
+            body.append(("event_details", {"event": event, "show_description": True}))
+            body.append(
+                (
+                    "ticket_shop",
+                    {"event": event, "heading": "", "button_text": "", "ticket_types": []},
+                )
+            )
+        if page is None:
+            page = BrandedTicketPage(slug="kaartjes", organisation=organisation)
+            page.title = "Kaartjes Zomeravond"
+            page.body = body
+            home.add_child(instance=page)
+        else:
+            page.body = body
+        page.header_text = "Zomeravonden vol muziek en film"
+        page.footer = "<p>Stichting Zomeravond · kaartjes@zomeravond.example</p>"
+        page.save_revision().publish()
+        return page
 
     def _event(self, organisation, *, slug, hours, ticket_types, **fields) -> Event:
         event = Event.objects.filter(organisation=organisation, slug=slug).first()

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BlocksConfig(AppConfig):
+    name = "weticket_wagtail.blocks"
+    label = "weticket_blocks"
+    verbose_name = _("Ticket blocks and pages")
+    default_auto_field = "django.db.models.BigAutoField"

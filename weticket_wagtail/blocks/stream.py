@@ -1,0 +1,160 @@
+"""The ticket blocks: a shop for one event, a list of upcoming events, and an event's details."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+
+from weticket_wagtail.checkout.views import shop_context
+from weticket_wagtail.ticketing.models import Event, TicketType
+
+from .choosers import event_chooser_viewset, organisation_chooser_viewset
+
+EventChooserBlock = event_chooser_viewset.get_block_class(
+    name="EventChooserBlock", module_path="weticket_wagtail.blocks.stream"
+)
+OrganisationChooserBlock = organisation_chooser_viewset.get_block_class(
+    name="OrganisationChooserBlock", module_path="weticket_wagtail.blocks.stream"
+)
+
+
+def ticket_type_choices() -> list[tuple[int, str]]:
+    """Every active ticket type, labelled with its event, for the optional subset."""
+    return [
+        (tt.pk, f"{tt.event.title} – {tt.name}")
+        for tt in TicketType.objects.filter(is_active=True)
+        .select_related("event")
+        .order_by("event__starts_at", "sort_order")
+    ]
+
+
+def preview_event() -> Event | None:
+    """A real upcoming event for block previews in the editor's block picker."""
+    return (
+        Event.objects.filter(is_published=True, ends_at__gte=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+
+
+class TicketShopBlock(blocks.StructBlock):
+    """The ticket selector of one event, with live availability; submitting starts the checkout."""
+
+    event = EventChooserBlock(label=_("Event"))
+    ticket_types = blocks.MultipleChoiceBlock(
+        label=_("Only these ticket types"),
+        choices=ticket_type_choices,
+        required=False,
+        help_text=_("Leave empty to offer every ticket type of the event."),
+    )
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    button_text = blocks.CharBlock(
+        label=_("Button text"),
+        required=False,
+        max_length=60,
+        help_text=_("Default: Reserve tickets"),
+    )
+
+    class Meta:
+        icon = "tag"
+        template = "weticket_wagtail/blocks/ticket_shop.html"
+        label = _("Ticket shop")
+        group = _("Tickets")
+        preview_template = "weticket_wagtail/blocks/preview.html"
+        description = _("Sell the tickets of one event, right on this page.")
+
+    @cached_property
+    def preview_value(self):
+        return {"event": preview_event(), "heading": _("Tickets"), "ticket_types": []}
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        event = value.get("event")
+        if event is None or not event.is_published:
+            context["unavailable"] = True
+            return context
+        context.update(shop_context(event))
+        subset = {int(pk) for pk in value.get("ticket_types") or []}
+        if subset:
+            context["rows"] = [r for r in context["rows"] if r["ticket_type"].pk in subset]
+        context["button_text"] = value.get("button_text") or ""
+        context["heading"] = value.get("heading") or ""
+        return context
+
+
+class EventListBlock(blocks.StructBlock):
+    """Upcoming events of an organisation, each linking to its shop."""
+
+    organisation = OrganisationChooserBlock(label=_("Organisation"))
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    limit = blocks.IntegerBlock(label=_("How many"), default=5, min_value=1, max_value=50)
+    days_ahead = blocks.IntegerBlock(
+        label=_("Days ahead"),
+        required=False,
+        min_value=1,
+        help_text=_("Only events starting within this many days. Empty: all upcoming."),
+    )
+
+    class Meta:
+        icon = "list-ul"
+        template = "weticket_wagtail/blocks/event_list.html"
+        label = _("Upcoming events")
+        group = _("Tickets")
+        preview_template = "weticket_wagtail/blocks/preview.html"
+        description = _("A list of an organisation's upcoming events with links to buy tickets.")
+
+    @cached_property
+    def preview_value(self):
+        event = preview_event()
+        return {"organisation": event.organisation if event else None, "limit": 3}
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        organisation = value.get("organisation")
+        now = timezone.now()
+        events = Event.objects.none()
+        if organisation is not None:
+            events = Event.objects.filter(
+                organisation=organisation, is_published=True, ends_at__gte=now
+            ).select_related("organisation")
+            if value.get("days_ahead"):
+                events = events.filter(starts_at__lte=now + timedelta(days=value["days_ahead"]))
+        context["events"] = list(events.order_by("starts_at")[: value.get("limit") or 5])
+        return context
+
+
+class EventDetailsBlock(blocks.StructBlock):
+    """When and where: date and time, the venue with a map link, and an .ics download."""
+
+    event = EventChooserBlock(label=_("Event"))
+    show_description = blocks.BooleanBlock(
+        label=_("Show the description"), required=False, default=True
+    )
+
+    class Meta:
+        icon = "date"
+        template = "weticket_wagtail/blocks/event_details.html"
+        label = _("Event details")
+        group = _("Tickets")
+        preview_template = "weticket_wagtail/blocks/preview.html"
+        description = _("Date, time and venue of an event, with a map and an add-to-calendar link.")
+
+    @cached_property
+    def preview_value(self):
+        return {"event": preview_event(), "show_description": True}
+
+
+def ticket_blocks() -> list[tuple[str, blocks.Block]]:
+    """The three ticket blocks, ready to add to any StreamField::
+
+    body = StreamField([("paragraph", RichTextBlock()), *ticket_blocks()])
+    """
+    return [
+        ("ticket_shop", TicketShopBlock()),
+        ("event_list", EventListBlock()),
+        ("event_details", EventDetailsBlock()),
+    ]

@@ -1,0 +1,47 @@
+/*
+ * weticket-wagtail embed: put the ticket shop of an event on any website.
+ *
+ *   <script src="https://tickets.example.org/static/weticket_wagtail/embed.js"
+ *           data-weticket-event="organisation-slug/event-slug" async></script>
+ *
+ * Inserts an iframe after the script tag that grows with its content. Messages are only
+ * accepted from the ticket site's own origin, and only sent to it.
+ */
+(function () {
+  "use strict";
+  var scripts = document.querySelectorAll("script[data-weticket-event]:not([data-weticket-ready])");
+  Array.prototype.forEach.call(scripts, function (script) {
+    script.setAttribute("data-weticket-ready", "1");
+    var origin = new URL(script.src, window.location.href).origin;
+    var url = script.getAttribute("data-weticket-url") ||
+      origin + "/tickets/embed/" + script.getAttribute("data-weticket-event").replace(/^\/+|\/+$/g, "") + "/";
+    var frameUrl = new URL(url, origin);
+    if (frameUrl.origin !== origin) { return; }
+    frameUrl.searchParams.set("parent", window.location.origin);
+    var iframe = document.createElement("iframe");
+    iframe.src = frameUrl.toString();
+    iframe.title = script.getAttribute("data-weticket-title") || "Tickets";
+    iframe.className = "weticket-embed-frame";
+    iframe.setAttribute("allow", "payment");
+    iframe.style.width = "100%";
+    iframe.style.border = "0";
+    iframe.style.minHeight = "200px";
+    iframe.style.height = "480px";
+    script.parentNode.insertBefore(iframe, script.nextSibling);
+
+    window.addEventListener("message", function (event) {
+      if (event.origin !== origin || event.source !== iframe.contentWindow) { return; }
+      var data = event.data || {};
+      if (data.type === "weticket:resize" && typeof data.height === "number") {
+        iframe.style.height = Math.max(200, Math.min(20000, Math.ceil(data.height))) + "px";
+        iframe.setAttribute("data-weticket-height", String(Math.ceil(data.height)));
+      } else if (data.type === "weticket:navigate" && typeof data.url === "string") {
+        // Payment pages refuse to run in iframes; the embedding page opens them itself.
+        var target = new URL(data.url);
+        if (target.protocol === "https:" || target.origin === origin || /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/)/.test(data.url)) {
+          window.location.assign(target.toString());
+        }
+      }
+    });
+  });
+})();
