@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "BROKER_URL": "",
     # Link to the privacy statement shown at checkout (the privacy app fills this in later).
     "PRIVACY_STATEMENT_URL": "",
+    # POSTs per minute per client address on the public forms; 0 switches a limit off.
+    "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10},
     # The currency every price is in. Mollie wants ISO 4217.
     "CURRENCY": "EUR",
 }

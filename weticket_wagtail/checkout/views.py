@@ -28,6 +28,7 @@ from weticket_wagtail.ticketing.services.tickets import order_pdf
 from .calendar import event_calendar
 from .forms import BuyerForm, TicketSelectionForm
 from .framing import allowed_parent, apply_frame_policy
+from .ratelimit import rate_limited
 
 
 def shop_context(event: Event, form: TicketSelectionForm | None = None) -> dict:
@@ -77,6 +78,7 @@ def render_framed(request, template: str, context: dict, organisation, status: i
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("reserve")
 def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The ticket selector; a valid POST holds the tickets and goes on to the checkout."""
     event = get_event(organisation_slug, event_slug)
@@ -121,6 +123,7 @@ def event_ics(request: HttpRequest, organisation_slug: str, event_slug: str) -> 
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("checkout")
 def checkout(request: HttpRequest, token: str) -> HttpResponse:
     """Contact details for a held reservation, then off to Mollie (or straight to the order)."""
     reservation = get_object_or_404(
@@ -214,6 +217,7 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("pay")
 def order_pay(request: HttpRequest, token: str) -> HttpResponse:
     """Start (or retry) the payment of an order."""
     order = get_order(token)
