@@ -77,6 +77,8 @@ def test_search_and_filters_do_not_leak_other_tenants(client, two_tenants):
         reverse("weticket_events:index"), {"organisation": two_tenants["org_b"].pk}
     )
     assert "Bravo Night" not in filtered.content.decode()
+    # The filter's choices do not even name the other tenant.
+    assert ">Bravo<" not in client.get(reverse("weticket_events:index")).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -87,12 +89,33 @@ class OrganisationViewSet(ScopedModelViewSet):
         )
 
 
+def _scoped_organisations(request):
+    if request is None:
+        return Organisation.objects.none()
+    return scope_queryset(Organisation.objects.all(), request.user, "pk")
+
+
+class EventFilterSet(WagtailFilterSet):
+    """The organisation choices are only the user's own: other tenants' names never show."""
+
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Organisation"), queryset=_scoped_organisations
+    )
+    starts_at = django_filters.DateFromToRangeFilter(
+        label=_("Starts"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Event
+        fields = ["organisation", "is_published", "starts_at"]
+
+
 class EventViewSet(ScopedModelViewSet):
     model = Event
     icon = "date"
     menu_label = _("Events")
     list_display = ["title", "organisation", "starts_at", "venue", "is_published"]
-    list_filter = ["organisation", "is_published", "starts_at"]
+    filterset_class = EventFilterSet
     search_fields = ["title", "venue", "slug"]
     search_backend_name = None
     ordering = ["-starts_at"]
@@ -103,6 +126,8 @@ class EventViewSet(ScopedModelViewSet):
 
 
 class TicketsViewSetGroup(ViewSetGroup):
+    # Other parts (payments' orders) join this submenu through this hook.
+    submenu_hook = "register_weticket_tickets_menu_item"
     menu_label = _("Tickets")
     menu_icon = "tag"
     menu_order = 250
