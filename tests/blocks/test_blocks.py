@@ -185,3 +185,13 @@ def _request():
         "django.contrib.auth.models", fromlist=["AnonymousUser"]
     ).AnonymousUser()
     return request
+
+
+@pytest.mark.parametrize("name", ["ticket_shop", "event_list", "event_details"])
+def test_block_picker_previews_show_a_real_event(admin_client, event, name):
+    TicketTypeFactory(event=event, name="Regular")
+    block = BrandedTicketPage.body.field.stream_block.child_blocks[name]
+    response = admin_client.get("/admin/block-preview/", {"id": block.definition_prefix})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The Gig" in html or "/tickets/org/gig/" in html

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
@@ -67,9 +66,11 @@ class TicketShopBlock(blocks.StructBlock):
         preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Sell the tickets of one event, right on this page.")
 
-    @cached_property
-    def preview_value(self):
-        return {"event": preview_event(), "heading": _("Tickets"), "ticket_types": []}
+    def get_preview_value(self):
+        """A real upcoming event, looked up when the editor opens the block picker."""
+        return self.normalize(
+            {"event": preview_event(), "heading": _("Tickets"), "ticket_types": []}
+        )
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
@@ -107,10 +108,10 @@ class EventListBlock(blocks.StructBlock):
         preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("A list of an organisation's upcoming events with links to buy tickets.")
 
-    @cached_property
-    def preview_value(self):
+    def get_preview_value(self):
         event = preview_event()
-        return {"organisation": event.organisation if event else None, "limit": 3}
+        organisation = event.organisation if event else None
+        return self.normalize({"organisation": organisation, "limit": 3, "heading": ""})
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
@@ -143,9 +144,8 @@ class EventDetailsBlock(blocks.StructBlock):
         preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Date, time and venue of an event, with a map and an add-to-calendar link.")
 
-    @cached_property
-    def preview_value(self):
-        return {"event": preview_event(), "show_description": True}
+    def get_preview_value(self):
+        return self.normalize({"event": preview_event(), "show_description": True})
 
 
 def ticket_blocks() -> list[tuple[str, blocks.Block]]:
