@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 from django.utils import timezone
@@ -13,9 +14,31 @@ from weticket_wagtail.ticketing.models import Event, TicketType
 
 from .choosers import event_chooser_viewset, organisation_chooser_viewset
 
-EventChooserBlock = event_chooser_viewset.get_block_class(
+_BaseEventChooserBlock = event_chooser_viewset.get_block_class(
     name="EventChooserBlock", module_path="weticket_wagtail.blocks.stream"
 )
+
+
+class EventChooserBlock(_BaseEventChooserBlock):
+    """Chooses an event; a page's events arrive with their organisation and ticket types in
+    two queries, however many blocks show them."""
+
+    def bulk_to_python(self, values):
+        events = (
+            Event.objects.select_related("organisation")
+            .prefetch_related("ticket_types")
+            .in_bulk([v for v in values if v is not None])
+        )
+        result, seen = [], set()
+        for pk in values:
+            event = events.get(pk)
+            if event is not None and pk in seen:
+                event = copy.copy(event)  # each block gets its own instance, as Wagtail does
+            result.append(event)
+            seen.add(pk)
+        return result
+
+
 OrganisationChooserBlock = organisation_chooser_viewset.get_block_class(
     name="OrganisationChooserBlock", module_path="weticket_wagtail.blocks.stream"
 )
@@ -40,11 +63,19 @@ def preview_event() -> Event | None:
     )
 
 
+class TicketTypeSubsetBlock(blocks.MultipleChoiceBlock):
+    """Chosen ticket-type ids. Reading a page never looks the choices up (that costs a query
+    per stored id); the admin form still validates them against the choices."""
+
+    def to_python(self, value):
+        return [str(pk) for pk in value or []]
+
+
 class TicketShopBlock(blocks.StructBlock):
     """The ticket selector of one event, with live availability; submitting starts the checkout."""
 
     event = EventChooserBlock(label=_("Event"))
-    ticket_types = blocks.MultipleChoiceBlock(
+    ticket_types = TicketTypeSubsetBlock(
         label=_("Only these ticket types"),
         choices=ticket_type_choices,
         required=False,
@@ -78,7 +109,8 @@ class TicketShopBlock(blocks.StructBlock):
         if event is None or not event.is_published:
             context["unavailable"] = True
             return context
-        context.update(shop_context(event))
+        request = (parent_context or {}).get("request")
+        context.update(shop_context(event, request=request))
         subset = {int(pk) for pk in value.get("ticket_types") or []}
         if subset:
             context["rows"] = [r for r in context["rows"] if r["ticket_type"].pk in subset]
