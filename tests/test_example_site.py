@@ -39,6 +39,11 @@ def test_demo_seed_is_idempotent_and_its_login_works(client):
     body = tickets.content.decode()
     assert "Filmnacht op het dak" in body and body.count('class="weticket-qty"') == 6
     assert "--weticket-primary:#7c2d12" in body
+    # The checkout links to the privacy statement in force.
+    field = body.split('name="quantity_', 1)[1].split('"', 1)[0]
+    reserved = client.post("/tickets/zomeravond/jazz-in-de-tuin/", {f"quantity_{field}": "1"})
+    checkout = client.get(reserved["Location"], HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert 'href="/privacy/"' in checkout or "/privacy/" in checkout
     client.logout()
     assert client.login(username="organiser", password="organiser-tickets-2026")
     events = client.get("/admin/weticket_events/").content.decode()

@@ -6,6 +6,7 @@ __version__ = "0.1.0"
 INSTALLED_APPS = [
     "weticket_wagtail",
     "weticket_wagtail.mail",
+    "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",
     "weticket_wagtail.checkout",

@@ -38,6 +38,32 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10},
     # The currency every price is in. Mollie wants ISO 4217.
     "CURRENCY": "EUR",
+    # --- privacy statement and policy-change notices (weticket_wagtail.privacy) ---
+    # Where people write about their personal data and complaints; empty means FROM_EMAIL.
+    "PRIVACY_CONTACT_EMAIL": "",
+    # Weeks within which a privacy request or complaint is answered (the statement says so).
+    "PRIVACY_RESPONSE_WEEKS": 4,
+    # The authority people may complain to, shown in the privacy statement's contact block.
+    "SUPERVISORY_AUTHORITY": {
+        "name": "Autoriteit Persoonsgegevens",
+        "url": "https://autoriteitpersoonsgegevens.nl/",
+    },
+    # Policy-change emails per second, per campaign however many workers send it; 0 means as
+    # fast as the mail server takes them. Mail providers throttle bulk senders: stay under
+    # your provider's limit.
+    "CAMPAIGN_RATE_PER_SECOND": 25,
+    # Tasks that send one campaign side by side (each needs a worker process and holds one SMTP
+    # connection). More than 1 only helps when the mail server, not the rate, is the limit.
+    "CAMPAIGN_SENDERS": 1,
+    # Recipients read, written and queued per database round trip when a campaign runs.
+    "CAMPAIGN_BATCH_SIZE": 1000,
+    # A campaign email claimed by a worker that died is sent by another after this many seconds.
+    "CAMPAIGN_LEASE_SECONDS": 60,
+    # How long one campaign task runs before it queues its successor (lets other work in).
+    "CAMPAIGN_TASK_SECONDS": 50,
+    # A campaign whose task showed no sign of life for this many seconds is restarted by the
+    # periodic resume task (weticket_wagtail.privacy.tasks.resume_campaigns_task).
+    "CAMPAIGN_STALLED_AFTER_SECONDS": 120,
 }
 
 

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     # weticket-wagtail: the core app first, then its parts.
     "weticket_wagtail",
     "weticket_wagtail.mail",
+    "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",
     "weticket_wagtail.checkout",
@@ -28,6 +29,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -93,6 +96,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+# Wagtail's i18n: pages, such as the privacy statement, exist once per language and are linked
+# as translations ("Translate" in the page's menu, wagtail.contrib.simple_translation). The
+# demo's privacy statement is in both. Without i18n_patterns in urls.py, a page's translations
+# share its URL and the visitor's language (LocaleMiddleware) picks one.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
@@ -122,6 +131,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "weticket-sweep-outbox": {
         "task": "weticket_wagtail.mail.tasks.sweep_outbox_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "weticket-resume-policy-campaigns": {
+        "task": "weticket_wagtail.privacy.tasks.resume_campaigns_task",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

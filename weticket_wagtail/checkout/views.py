@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.payments.models import Payment
 from weticket_wagtail.payments.services import PaymentUnavailable, start_payment, sync_payment
+from weticket_wagtail.privacy.services.versions import statement_url
 from weticket_wagtail.ticketing.models import Event, Order, Reservation
 from weticket_wagtail.ticketing.services.availability import event_availability
 from weticket_wagtail.ticketing.services.errors import CheckoutError
@@ -183,7 +184,8 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         "lines": lines,
         "total": sum(line.ticket_type.price * line.quantity for line in lines),
         "form": form,
-        "privacy_url": weticket_settings.PRIVACY_STATEMENT_URL,
+        "privacy_url": statement_url(request, translation.get_language())
+        or weticket_settings.PRIVACY_STATEMENT_URL,
     }
     organisation = event.organisation
     if not reservation.is_live and existing is None:

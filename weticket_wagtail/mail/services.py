@@ -15,14 +15,37 @@ Guarantees, in short:
   with exponential backoff) and retried by :func:`send_due_messages`; a row left in ``sending``
   by a worker that died is retried once its lease has expired.
 
-Delivery is *at least once*, not exactly once. Handing a message to a mail server and recording
-that in the database cannot be one atomic step: if a worker dies (killed, out of memory, the
-database unreachable) after the server accepted a message but before its row was marked
-``sent``, the message is sent again once its lease (:data:`LEASE`) expires. A sweep marks the
-rows of a claimed batch (:data:`CLAIM_BATCH`) as sent together, so at most one batch can be
-repeated that way. Every copy carries the same ``Message-ID`` (derived from the row and its
-dedupe key), which lets mail servers and clients recognise the duplicate. Without such a crash,
-each row is sent exactly once, however many workers and sweeps run.
+Delivery is *at least once*, and exactly once unless a sender dies in a window of a few
+microseconds. Handing a message to a mail server and recording that in the database cannot be
+one atomic step, so the order of the two steps decides which failure is possible; a lost message
+breaks our promises (rule 6 of ARCHITECTURE), a repeated one only annoys, so we allow repeats.
+Each message is one SMTP transaction, recorded as follows (:func:`_transmit`):
+
+1. after the server accepted the recipient, a transaction *takes* the row: ``UPDATE ... SET
+   status='sent' WHERE pk=... AND claim_token=<ours> AND status='sending'``. No row means another
+   sender owns it now: the SMTP transaction is reset and nothing is sent. The row stays locked;
+2. ``DATA``, then the message with its terminating ``.`` in one write (the server delivers only
+   once it has the ``.``), and right after it, without waiting for either answer, ``COMMIT`` to
+   PostgreSQL; then both answers are read. A refusal of the message (a 4xx/5xx answer to the
+   ``.``) turns the row back into ``failed``.
+
+A sender killed before step 2's writes leaves nothing delivered and nothing recorded: PostgreSQL
+rolls the open transaction back when the connection drops, the server discards a message without
+its ``.``, and the row is sent again once its lease has expired. Killed after them, both writes
+are in the kernel's socket buffers, which are still delivered after the process is gone:
+delivered and recorded. The residual window is between the two writes (a handful of Python
+instructions, microseconds): a sender killed there has delivered the message without recording
+it, and the message goes out a second time. The other duplicate is a connection that breaks
+after the ``.`` was written and before the answer came: whether the server took the message is
+unknown, so it is retried. A message the server refuses at the ``.`` is recorded sent for the
+moment it takes to read that answer; a sender killed in that moment loses it (a refusal and a
+crash within the same round trip). Every copy carries the same ``Message-ID`` (from the row and
+its dedupe key), which lets mail servers and clients recognise a repeat.
+
+This protocol needs PostgreSQL in autocommit mode (it is how the tasks run) and Django's SMTP
+backend. Elsewhere (SQLite, a caller's open transaction as in tests, the locmem or console
+backend) a row is marked sent right after the server accepted it: the same guarantee with a
+window of one database round trip.
 """
 
 from __future__ import annotations
@@ -50,6 +73,7 @@ from django.utils import timezone, translation
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.tasks_runtime import run_task
 
+from . import transmit
 from .attachments import AttachmentError, resolve_attachment
 from .models import OutboxMessage
 
@@ -206,7 +230,9 @@ def enqueue_templated_email(
 def enqueue_many(rows: Iterable[Mapping[str, Any]], batch_size: int = 1000) -> int:
     """Queue many emails with bulk inserts, skipping dedupe keys that exist; return the count tried.
 
-    Each row takes the keyword arguments of :func:`enqueue_email` (without ``send``). Rows are
+    Each row takes the keyword arguments of :func:`enqueue_email` (without ``send``), and may
+    add ``send_after`` (a datetime): no sender takes the row before then, which is how a caller
+    paces a large mailing without holding a worker (a campaign spreads its rows over time). Rows are
     read lazily and inserted ``batch_size`` at a time, in the caller's transaction. Nothing is
     dispatched per row: the periodic sweep (:func:`send_due_messages`) sends them, or start one
     with ``run_task(sweep_outbox_task)``. The return value counts rows attempted, duplicates
@@ -312,6 +338,48 @@ def send_due_messages(limit: int = 500, connection: Any = None) -> int:
     return sent
 
 
+def due_message_pks(count: int, *, object_ref: str = "") -> list[int]:
+    """Up to ``count`` rows that a sender may claim now, those whose sender died first.
+
+    ``object_ref`` limits the answer to the emails about one record (a campaign's rows, say).
+    """
+    return _due_pks(timezone.now(), count, object_ref)
+
+
+def send_outbox_messages(
+    pks: Sequence[int], *, connection: Any = None, lease: timedelta | None = None
+) -> int:
+    """Send those of the rows ``pks`` that are due, over one mail connection; return how many.
+
+    What a caller with its own pace uses (a campaign sends a chunk, then waits): the rows are
+    claimed in one compare-and-set, with ``lease`` (default :data:`LEASE`) as the time after
+    which another sender may take over a row this one has not finished, and sent as
+    :func:`send_due_messages` sends. Rows that are sent, or claimed by a live sender, or waiting
+    for their backoff, are left alone. If the mail server cannot be reached nothing is claimed
+    and 0 is returned.
+    """
+    if not pks:
+        return 0
+    connection = connection or get_connection(fail_silently=False)
+    try:
+        opened = connection.open()
+    except Exception as exc:
+        logger.warning("Outbox cannot reach the mail server: %s", _describe(exc, connection))
+        return 0
+    try:
+        now = timezone.now()
+        token = uuid.uuid4().hex
+        queryset = OutboxMessage.objects.filter(pk__in=list(pks))
+        if not _claim(queryset, now, token, due_only=True, lease=lease or LEASE):
+            return 0
+        rows = _claimed_rows(pks, token)
+        sent, _connection_ok = _deliver(rows, token, connection, weticket_settings.FROM_EMAIL)
+    finally:
+        if opened:
+            connection.close()
+    return sent
+
+
 def drain_outbox(*, time_budget: float = 50.0, batch_size: int = 500) -> int:
     """Call :func:`send_due_messages` until nothing is sent or ``time_budget`` seconds passed.
 
@@ -342,6 +410,7 @@ def _build_message(
     object_ref: str = "",
     attachments: Iterable[Mapping[str, Any]] = (),
     reply_to: str = "",
+    send_after: datetime | None = None,
 ) -> OutboxMessage:
     dedupe_key = str(dedupe_key)
     to = str(to).strip()
@@ -378,6 +447,7 @@ def _build_message(
         topic=topic,
         object_ref=object_ref,
         attachments=_attachment_specs(attachments, dedupe_key),
+        next_attempt_at=send_after or timezone.now(),
     )
 
 
@@ -415,7 +485,7 @@ def _claimable(now: datetime, *, due_only: bool) -> Q:
     return (retryable | abandoned) & Q(attempts__lt=MAX_ATTEMPTS)
 
 
-def _claim(queryset, now: datetime, token: str, *, due_only: bool) -> int:
+def _claim(queryset, now: datetime, token: str, *, due_only: bool, lease: timedelta = LEASE) -> int:
     """Compare-and-set: take the rows of ``queryset`` that are still claimable; return how many.
 
     On PostgreSQL a concurrent claimer's UPDATE waits for ours and then re-checks the condition
@@ -423,7 +493,7 @@ def _claim(queryset, now: datetime, token: str, *, due_only: bool) -> int:
     """
     return queryset.filter(_claimable(now, due_only=due_only)).update(
         status=Status.SENDING,
-        locked_until=now + LEASE,
+        locked_until=now + lease,
         attempts=F("attempts") + 1,
         claim_token=token,
     )
@@ -437,11 +507,16 @@ def _claimed_rows(pks: Sequence[int], token: str) -> list[dict[str, Any]]:
     )
 
 
-def _due_pks(now: datetime, count: int) -> list[int]:
-    """Primary keys of up to ``count`` claimable rows: abandoned ones first, then oldest due."""
+def _due_pks(now: datetime, count: int, object_ref: str = "") -> list[int]:
+    """Primary keys of up to ``count`` claimable rows: abandoned ones first, then oldest due.
+
+    Both questions are answered from the partial indexes of :class:`OutboxMessage`;
+    ``object_ref`` narrows them to the rows about one record.
+    """
+    about = {"object_ref": object_ref} if object_ref else {}
     abandoned = list(
         OutboxMessage.objects.filter(
-            status=Status.SENDING, locked_until__lt=now, attempts__lt=MAX_ATTEMPTS
+            status=Status.SENDING, locked_until__lt=now, attempts__lt=MAX_ATTEMPTS, **about
         )
         .order_by("locked_until")
         .values_list("pk", flat=True)[:count]
@@ -452,6 +527,7 @@ def _due_pks(now: datetime, count: int) -> list[int]:
         status__in=[Status.PENDING, Status.FAILED],
         next_attempt_at__lte=now,
         attempts__lt=MAX_ATTEMPTS,
+        **about,
     ).order_by("next_attempt_at", "pk")
     return abandoned + list(due.values_list("pk", flat=True)[: count - len(abandoned)])
 
@@ -476,41 +552,52 @@ def _deliver(
 ) -> tuple[int, bool]:
     """Send claimed ``rows`` over the open ``connection``; return ``(sent, connection_ok)``.
 
-    An error about one message (an attachment, a refused recipient) fails that row and goes on.
-    An error of the connection fails the row being sent and releases the rest unsent. The rows
-    accepted by the server are marked ``sent`` together at the end (also when an exception
-    escapes): one commit per batch instead of one per message, which is what makes a sweep fast.
+    Each row is recorded as sent in step with its own SMTP transaction (:mod:`.transmit`), so a
+    sender that dies midway leaves every row it did not finish in ``sending``, to be sent again,
+    and none that it delivered. An error about one message (an attachment, a refused recipient
+    or message) fails that row and goes on. An error of the connection fails the row being sent
+    and releases the rest unsent.
     """
-    sent: list[int] = []
-    try:
-        for index, row in enumerate(rows):
-            try:
-                email = _build_email(row, from_email, connection)
-            except AttachmentError as exc:
-                _mark_failed(row, token, str(exc))
-                continue
-            except Exception as exc:
-                _mark_failed(row, token, _describe(exc, connection))
-                continue
-            try:
-                accepted = connection.send_messages([email])
-            except _MESSAGE_ERRORS as exc:
-                _mark_failed(row, token, _describe(exc, connection))
-                continue
-            except OSError as exc:  # smtplib's errors are OSErrors too; these concern the link
-                _mark_failed(row, token, _describe(exc, connection))
-                _release(rows[index + 1 :], token)
-                return len(sent), False
-            except Exception as exc:
-                _mark_failed(row, token, _describe(exc, connection))
-                continue
-            if not accepted:
-                _mark_failed(row, token, "The mail backend did not accept the message.")
-                continue
-            sent.append(row["pk"])
-    finally:
-        _mark_sent(sent, token)
-    return len(sent), True
+    sent = 0
+    smtp = transmit.smtp_session(connection)
+    for index, row in enumerate(rows):
+        try:
+            email = _build_email(row, from_email, connection)
+        except AttachmentError as exc:
+            _mark_failed(row, token, str(exc))
+            continue
+        except Exception as exc:
+            _mark_failed(row, token, _describe(exc, connection))
+            continue
+        try:
+            if smtp is not None:
+                accepted = transmit.transmit(smtp, email, transmit.mark_for(row["pk"], token))
+            else:
+                accepted = _send_with_backend(connection, email, row, token)
+        except _MESSAGE_ERRORS as exc:
+            _mark_failed(row, token, _describe(exc, connection))
+            continue
+        except OSError as exc:  # smtplib's errors are OSErrors too; these concern the link
+            _mark_failed(row, token, _describe(exc, connection))
+            _release(rows[index + 1 :], token)
+            return sent, False
+        except Exception as exc:
+            _mark_failed(row, token, _describe(exc, connection))
+            continue
+        if accepted:
+            sent += 1
+    return sent, True
+
+
+def _send_with_backend(connection: Any, email: EmailMultiAlternatives, row, token: str) -> bool:
+    """Send through a backend that is not SMTP (locmem, console, a provider's API)."""
+    mark = transmit.MarkAfterAccept(row["pk"], token)
+    if not mark.take():
+        return False
+    if not connection.send_messages([email]):
+        raise smtplib.SMTPDataError(0, b"The mail backend did not accept the message.")
+    mark.after_accept()
+    return True
 
 
 def _build_email(
@@ -538,22 +625,18 @@ def _build_email(
     return email
 
 
-def _mark_sent(pks: Sequence[int], token: str) -> None:
-    if not pks:
-        return
-    OutboxMessage.objects.filter(pk__in=pks, status=Status.SENDING, claim_token=token).update(
-        status=Status.SENT, sent_at=timezone.now(), locked_until=None, next_attempt_at=None
-    )
-
-
 def _mark_failed(row: Mapping[str, Any], token: str, error: str) -> None:
     attempts = row["attempts"]  # already counts this attempt
     if attempts >= MAX_ATTEMPTS:
         next_attempt_at = None
     else:
         next_attempt_at = timezone.now() + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
-    OutboxMessage.objects.filter(pk=row["pk"], status=Status.SENDING, claim_token=token).update(
+    # A row this attempt recorded as sent just before the server refused it is ours to undo.
+    OutboxMessage.objects.filter(
+        pk=row["pk"], status__in=[Status.SENDING, Status.SENT], claim_token=token
+    ).update(
         status=Status.FAILED,
+        sent_at=None,
         last_error=error[:LAST_ERROR_MAX],
         locked_until=None,
         next_attempt_at=next_attempt_at,

@@ -16,6 +16,10 @@ class TicketingConfig(AppConfig):
 
         register_attachment(PDF_ATTACHMENT, order_pdf_attachment)
 
+        from .personal_data import register as register_personal_data
+
+        register_personal_data()
+
         from . import signal_handlers
 
         signal_handlers.connect()

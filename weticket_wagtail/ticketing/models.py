@@ -556,6 +556,14 @@ class Order(models.Model):
     buyer_phone = models.CharField(_("phone"), max_length=40, blank=True)
     buyer_address = models.TextField(_("address"), blank=True)
     language = models.CharField(_("language"), max_length=10, default="nl")
+    policy_version = models.ForeignKey(
+        "weticket_privacy.PolicyVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("privacy statement version"),
+    )
     total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
     amount_refunded = models.DecimalField(
         _("refunded"), max_digits=10, decimal_places=2, default=Decimal("0")

@@ -16,6 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from weticket_wagtail.privacy.services.versions import version_in_force
+
 from ..models import Order, OrderLine, Reservation, ReservationLine, TicketType
 from . import notifications
 from .availability import invalidate_event_availability
@@ -74,6 +76,7 @@ def place_order(
             buyer_address=buyer_address.strip(),
             language=language,
             total=total,
+            policy_version=version_in_force(site=event.organisation.site_id, language=language),
         )
         OrderLine.objects.bulk_create(
             OrderLine(

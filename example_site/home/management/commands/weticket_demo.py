@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from home.demo_privacy import seed_privacy_statement
 from home.models import HomePage
 from weticket_wagtail.blocks.models import BrandedTicketPage
 from weticket_wagtail.ticketing.models import Event, Organisation, OrganisationMembership
@@ -68,6 +69,7 @@ class Command(BaseCommand):
             ],
         )
         self._branded_page(home, organisation, jazz, film)
+        seed_privacy_statement(home)
         admin = self._user(*DEMO_ADMIN, superuser=True)
         organiser = self._user(*DEMO_ORGANISER, superuser=False)
         OrganisationMembership.objects.get_or_create(organisation=organisation, user=organiser)

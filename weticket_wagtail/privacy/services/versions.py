@@ -1,0 +1,259 @@
+"""Versions of the privacy statement: recording them, and finding the one in force.
+
+A version is recorded when a statement page is published and what the public sees changed
+(:func:`record_version`, called from the ``page_published`` signal, so publishing from the
+admin, a scheduled publish and ``revision.publish()`` in code all count). It keeps the text
+exactly as it was rendered, live blocks included, so the archive can show it unchanged for ever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import reduce
+from operator import or_
+
+from bs4 import BeautifulSoup
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, IntegerField, Q, When
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import translation
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Page, Site
+
+from weticket_wagtail.conf import weticket_settings
+
+from ..models import AbstractPrivacyStatementPage, PolicyVersion
+
+BODY_TEMPLATE = "weticket_wagtail/privacy/statement_body.html"
+_TEXT_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "tr", "caption"]
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+def render_statement(page: AbstractPrivacyStatementPage) -> str:
+    """The statement's text as the public sees it (introduction, contents, sections), as HTML.
+
+    Rendered in the page's language, without a request, with the live blocks' current data.
+    The live page includes the same template, so what is recorded is what was shown.
+    """
+    with translation.override(page.locale.language_code):
+        return render_to_string(
+            BODY_TEMPLATE, {"page": page, "self": page, "sections": page.sections()}
+        )
+
+
+def statement_text(html: str) -> str:
+    """Readable plain text of rendered ``html``: one line per heading, paragraph, item or row.
+
+    Headings start with ``#`` (one per level), list items with ``- ``; the table of contents
+    (``<nav>``) is left out, as it only repeats the headings. This is what diffs compare.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for nav in soup.find_all("nav"):
+        nav.decompose()
+    lines = []
+    for element in soup.find_all(_TEXT_BLOCKS):
+        if element.find(_TEXT_BLOCKS):
+            continue  # a container: the blocks inside it are lines of their own
+        if element.name == "tr":
+            cells = element.find_all(["th", "td"])
+            text = " | ".join(" ".join(cell.get_text(" ").split()) for cell in cells)
+        else:
+            text = " ".join(element.get_text(" ").split())
+        if not text:
+            continue
+        if element.name[0] == "h" and element.name[1:].isdigit():
+            text = "#" * int(element.name[1:]) + " " + text
+        elif element.name == "li":
+            text = "- " + text
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def content_hash(title: str, html: str) -> str:
+    """SHA-256 of what the public sees: the title and the rendered text, whitespace folded."""
+    folded = " ".join(html.split())
+    return hashlib.sha256(f"{title}\n{folded}".encode()).hexdigest()
+
+
+def record_version(
+    page: AbstractPrivacyStatementPage, *, revision=None, user=None
+) -> PolicyVersion | None:
+    """Record the just-published ``page`` as its next version, unless nothing visible changed.
+
+    Guarantees: versions of a page are numbered 1, 2, 3 … without gaps, also when two
+    publishes race (they are serialised on the page row); a publish whose rendered text and
+    title equal the latest version's records nothing and returns ``None``. The summary and the
+    material flag come from the published content; the first version is never material. A
+    material version starts its notification campaign after the commit.
+    """
+    with transaction.atomic():
+        Page.objects.select_for_update().filter(pk=page.pk).values_list("pk").first()
+        html = render_statement(page)
+        digest = content_hash(page.title, html)
+        latest = PolicyVersion.objects.filter(page_id=page.pk).order_by("-number").first()
+        if latest is not None and latest.content_hash == digest:
+            return None
+        number = latest.number + 1 if latest is not None else 1
+        version = PolicyVersion.objects.create(
+            page_id=page.pk,
+            number=number,
+            locale_id=page.locale_id,
+            title=page.title,
+            rendered_html=html,
+            rendered_text=statement_text(html),
+            body_json=page.body.get_prep_value(),
+            content_hash=digest,
+            revision_id=getattr(revision, "pk", None),
+            published_by=_person(user or getattr(revision, "user", None)),
+            change_summary=(page.change_summary or "").strip(),
+            is_material=bool(page.change_is_material) and number > 1,
+        )
+        if version.is_material:
+            from .campaigns import start_campaign
+
+            start_campaign(version)
+    return version
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    username = user.get_username()
+    return f"{full_name} ({username})" if full_name and full_name != username else username
+
+
+# --- one statement per site and locale ---------------------------------------------------------
+
+
+def _site_tree_paths(page: Page) -> list[str]:
+    """Tree paths of the root page, and its translations, of the site ``page`` is in.
+
+    A page in no site is judged within its own top-level tree.
+    """
+    for site in Site.objects.select_related("root_page"):
+        roots = [site.root_page.path]
+        roots += site.root_page.get_translations().values_list("path", flat=True)
+        if any(page.path.startswith(path) for path in roots):
+            return roots
+    return [page.path[: Page.steplen * 2]] if page.depth >= 2 else [page.path]
+
+
+def statements_in_site_of(page: Page, *, locale_id: int | None = None):
+    """Privacy statement pages (of any type) in the site of ``page``, in ``locale_id`` if given."""
+    paths = _site_tree_paths(page)
+    statements = Page.objects.type(AbstractPrivacyStatementPage).filter(
+        reduce(or_, (Q(path__startswith=path) for path in paths))
+    )
+    if locale_id is not None:
+        statements = statements.filter(locale_id=locale_id)
+    return statements
+
+
+# --- what is in force ------------------------------------------------------------------------
+
+
+def _content_language(language: str) -> str:
+    try:
+        return get_supported_content_language_variant(language or settings.LANGUAGE_CODE)
+    except LookupError:
+        return ""
+
+
+def _site_id(site) -> int | None:
+    if isinstance(site, HttpRequest):
+        found = Site.find_for_request(site)
+        return found.pk if found else None
+    if isinstance(site, Site):
+        return site.pk
+    if site is not None:
+        return int(site)
+    site_ids = {root.site_id for root in Site.get_site_root_paths()}
+    if len(site_ids) == 1:
+        return site_ids.pop()
+    return Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
+
+
+def _in_site(site, prefix: str) -> Q | None:
+    site_id = _site_id(site)
+    paths = [root.root_path for root in Site.get_site_root_paths() if root.site_id == site_id]
+    if not paths:
+        return None
+    return reduce(or_, (Q(**{f"{prefix}url_path__startswith": path}) for path in paths))
+
+
+def _language_preference(field: str, language: str) -> Case:
+    """0 for the wanted language, 1 for the site's default language, 2 for any other."""
+    return Case(
+        When(**{field: _content_language(language)}, then=0),
+        When(**{field: _content_language(settings.LANGUAGE_CODE)}, then=1),
+        default=2,
+        output_field=IntegerField(),
+    )
+
+
+def version_in_force(site=None, language: str = "") -> PolicyVersion | None:
+    """The version of the privacy statement in force for ``site`` in ``language``, or ``None``.
+
+    ``site`` is a ``Site``, its primary key, a request, or ``None`` for the default site. The
+    statement in ``language`` if the site has one, else the one in the site's default language,
+    else any; its latest version. Costs one query (Wagtail caches the site root paths), so the
+    order service can call it for every order.
+    """
+    in_site = _in_site(site, "page__")
+    if in_site is None:
+        return None
+    return (
+        PolicyVersion.objects.filter(in_site, page__live=True)
+        .annotate(_preference=_language_preference("locale__language_code", language))
+        .order_by("_preference", "-number", "-pk")
+        .first()
+    )
+
+
+def statement_page(site=None, language: str = "") -> Page | None:
+    """The live privacy statement page for ``site`` in ``language`` (same fallbacks as above)."""
+    in_site = _in_site(site, "")
+    if in_site is None:
+        return None
+    return (
+        Page.objects.live()
+        .type(AbstractPrivacyStatementPage)
+        .filter(in_site)
+        .annotate(_preference=_language_preference("locale__language_code", language))
+        .order_by("_preference", "path")
+        .first()
+    )
+
+
+def statement_url(request_or_site=None, language: str = "") -> str:
+    """Where to link to the privacy statement (checkout, footers); ``""`` when there is none.
+
+    Given a request, the URL is relative when the statement is on the request's site; given a
+    site or nothing, it is absolute (:func:`absolute_page_url`). ``language`` defaults to the
+    active language.
+    """
+    page = statement_page(request_or_site, language or translation.get_language() or "")
+    if page is None:
+        return ""
+    if isinstance(request_or_site, HttpRequest):
+        return page.get_url(request=request_or_site) or ""
+    return absolute_page_url(page)
+
+
+def absolute_page_url(page: Page, subpath: str = "") -> str:
+    """``page``'s absolute URL (plus a route such as ``versions/3/``), for emails.
+
+    Built on ``WETICKET["PUBLIC_BASE_URL"]`` when set, as the other emails are, else on the
+    page's site.
+    """
+    parts = page.get_url_parts()
+    if parts is None:
+        return ""
+    _site, root_url, page_path = parts
+    base = (weticket_settings.PUBLIC_BASE_URL or root_url or "").rstrip("/")
+    return f"{base}{page_path}{subpath}"

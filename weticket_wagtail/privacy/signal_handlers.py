@@ -1,0 +1,20 @@
+"""Connects publishing a privacy statement to recording its version."""
+
+from __future__ import annotations
+
+from wagtail.signals import page_published
+
+
+def record_published_statement(sender, instance, revision=None, **kwargs) -> None:
+    """``page_published`` handler: record a version when a privacy statement is published."""
+    from .models import AbstractPrivacyStatementPage
+    from .services.versions import record_version
+
+    if isinstance(instance, AbstractPrivacyStatementPage):
+        record_version(instance, revision=revision, user=getattr(revision, "user", None))
+
+
+def connect() -> None:
+    page_published.connect(
+        record_published_statement, dispatch_uid="weticket_privacy_record_version"
+    )

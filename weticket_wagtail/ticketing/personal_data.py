@@ -1,0 +1,44 @@
+"""What personal data ticketing holds, declared to the privacy app's registry (rule 7).
+
+Buyers: an order holds the buyer's name, email address, phone and address (contact details)
+and what they paid (financial). Organisations: the contact address of each organisation.
+
+Registered from :meth:`TicketingConfig.ready`. ``still_held`` says which rows still hold a
+person's data. Nothing erases orders yet, so every order does; when erasure and the retention
+purge arrive, they narrow it here (e.g. ``rows.filter(erased_at__isnull=True)``) and every
+campaign, export and purge that walks the registry follows.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from weticket_wagtail.privacy.categories import Audience, DataCategory
+from weticket_wagtail.privacy.registry import personal_data
+
+from .models import Order, Organisation
+
+
+def orders_still_held(rows: QuerySet) -> QuerySet:
+    """Orders whose buyer's personal data we still hold: all of them, until erasure exists."""
+    return rows
+
+
+def register() -> None:
+    """Declare the buyers of orders and the organisations' contacts to the registry."""
+    personal_data.register(
+        Order,
+        email="buyer_email",
+        name="buyer_name",
+        language="language",
+        audience=Audience.VISITOR,
+        categories=[DataCategory.CONTACT, DataCategory.EMAIL, DataCategory.FINANCIAL],
+        still_held=orders_still_held,
+    )
+    personal_data.register(
+        Organisation,
+        email="contact_email",
+        name="name",
+        audience=Audience.ORGANISER,
+        categories=[DataCategory.CONTACT, DataCategory.EMAIL],
+    )
