@@ -56,7 +56,7 @@ class TicketSelectionForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            validate_quantities(self.event, self.quantities())
+            validate_quantities(self.event, self.quantities(), ticket_types=self.ticket_types)
         except CheckoutError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
         return cleaned

@@ -35,7 +35,12 @@ from .framing import allowed_parent, apply_frame_policy
 from .ratelimit import rate_limited
 
 
-def shop_context(event: Event, form: TicketSelectionForm | None = None, request=None) -> dict:
+def shop_context(
+    event: Event,
+    form: TicketSelectionForm | None = None,
+    request=None,
+    all_types: list | None = None,
+) -> dict:
     """Everything the ticket selector needs, as ready-to-print rows.
 
     Two queries however many ticket types there are (ticket types, cached availability). With a
@@ -44,7 +49,8 @@ def shop_context(event: Event, form: TicketSelectionForm | None = None, request=
     memo = getattr(request, "_weticket_shops", None) if form is None else None
     if memo is not None and event.pk in memo:
         return memo[event.pk]
-    all_types = list(event.ticket_types.all())
+    if all_types is None:
+        all_types = list(event.ticket_types.all())
     ticket_types = [tt for tt in all_types if tt.is_active]
     if form is None:
         form = TicketSelectionForm(event=event, ticket_types=ticket_types)
@@ -98,8 +104,12 @@ def _state_text(state: str, ticket_type, count: int, threshold: int) -> str:
 
 
 def get_event(organisation_slug: str, event_slug: str) -> Event:
+    """A published event with its organisation; secrets of the organisation are not loaded
+    (nor decrypted) on buyer pages."""
     return get_object_or_404(
-        Event.objects.select_related("organisation").prefetch_related("ticket_types"),
+        Event.objects.select_related("organisation").defer(
+            "organisation__mollie_api_key", "organisation__ticket_signing_key"
+        ),
         organisation__slug=organisation_slug,
         slug=event_slug,
         is_published=True,
@@ -124,7 +134,8 @@ def render_framed(request, template: str, context: dict, organisation, status: i
 def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The ticket selector; a valid POST holds the tickets and goes on to the checkout."""
     event = get_event(organisation_slug, event_slug)
-    ticket_types = [tt for tt in event.ticket_types.all() if tt.is_active]
+    all_types = list(event.ticket_types.all())
+    ticket_types = [tt for tt in all_types if tt.is_active]
     form = TicketSelectionForm(request.POST or None, event=event, ticket_types=ticket_types)
     status = 200
     if request.method == "POST":
@@ -142,7 +153,7 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
     return render_framed(
         request,
         "weticket_wagtail/checkout/event_shop.html",
-        shop_context(event, form),
+        shop_context(event, form, all_types=all_types),
         event.organisation,
         status=status,
     )

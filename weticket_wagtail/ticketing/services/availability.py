@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from ..models import Event, ReservationLine, TicketType
@@ -59,16 +59,22 @@ def event_availability(
         return cached[1]
     if ticket_types is None:
         ticket_types = list(event.ticket_types.all())
-    counts = remaining(ticket_types, now)
-    next_expiry = (
-        ReservationLine.objects.filter(ticket_type__event=event, is_live=True, expires_at__gt=now)
-        .order_by("expires_at")
-        .values_list("expires_at", flat=True)
-        .first()
+    # One aggregate gives both the holds and when the first of them runs out.
+    rows = (
+        ReservationLine.objects.filter(
+            ticket_type_id__in=[tt.pk for tt in ticket_types], is_live=True, expires_at__gt=now
+        )
+        .values("ticket_type_id")
+        .annotate(held=Sum("quantity"), first_expiry=Min("expires_at"))
+        .order_by()
     )
+    held = {row["ticket_type_id"]: row["held"] for row in rows}
+    counts = {
+        tt.pk: max(0, tt.capacity - tt.sold_count - held.get(tt.pk, 0)) for tt in ticket_types
+    }
     valid_until = now + timedelta(seconds=CACHE_SECONDS)
-    if next_expiry is not None:
-        valid_until = min(valid_until, next_expiry)
+    for row in rows:
+        valid_until = min(valid_until, row["first_expiry"])
     cache.set(key, (valid_until, counts), CACHE_SECONDS)
     return counts
 

@@ -8,7 +8,7 @@ buyers of overlapping ticket types cannot deadlock) and checks the numbers under
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.db import transaction
@@ -24,12 +24,18 @@ from .availability import invalidate_event_availability, live_holds
 from .errors import CheckoutError, NotOnSale, SoldOut
 
 
-def validate_quantities(event: Event, quantities: Mapping[int, int], now=None) -> list[TicketType]:
-    """Check a buyer's choice against the event's rules, without locking.
+def validate_quantities(
+    event: Event,
+    quantities: Mapping[int, int],
+    now=None,
+    ticket_types: Iterable[TicketType] | None = None,
+) -> list[TicketType]:
+    """Check a buyer's choice against the event's rules.
 
     Returns the chosen ticket types in primary-key order. Raises :class:`CheckoutError` with a
     message for the buyer when nothing is chosen, a ticket type is unknown, inactive or not on
-    sale, or a quantity is outside the per-order limits.
+    sale, or a quantity is outside the per-order limits. Pass the event's ``ticket_types`` when
+    they are loaded already (the form has them; the reservation has them locked) to save a query.
     """
     now = now or timezone.now()
     chosen = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) != 0}
@@ -39,8 +45,12 @@ def validate_quantities(event: Event, quantities: Mapping[int, int], now=None) -
         raise CheckoutError(_("Choose at least one ticket."), code="nothing_chosen")
     if not event.is_published or event.ends_at <= now:
         raise NotOnSale(_("Tickets for this event are not on sale."))
-    by_pk = {tt.pk: tt for tt in event.ticket_types.filter(pk__in=chosen, is_active=True)}
-    ticket_types = []
+    if ticket_types is None:
+        ticket_types = TicketType.objects.filter(event=event, pk__in=chosen)
+    by_pk = {tt.pk: tt for tt in ticket_types if tt.is_active and tt.event_id == event.pk}
+    for ticket_type in by_pk.values():
+        ticket_type.event = event  # a sale window ends at the event's start: no query for it
+    chosen_types = []
     for pk in sorted(chosen):
         ticket_type = by_pk.get(pk)
         if ticket_type is None:
@@ -57,8 +67,8 @@ def validate_quantities(event: Event, quantities: Mapping[int, int], now=None) -
                 },
                 code="invalid_quantity",
             )
-        ticket_types.append(ticket_type)
-    return ticket_types
+        chosen_types.append(ticket_type)
+    return chosen_types
 
 
 def check_on_sale(ticket_type: TicketType, now=None) -> None:
@@ -85,17 +95,16 @@ def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) ->
     none is: raises :class:`SoldOut` (with how many are left) or another :class:`CheckoutError`.
     """
     now = now or timezone.now()
-    validate_quantities(event, quantities, now)
-    wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) > 0}
+    wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) != 0}
+    if not wanted or any(qty < 0 for qty in wanted.values()):
+        validate_quantities(event, quantities, now, ticket_types=())  # raises the right message
     expires_at = now + timedelta(minutes=weticket_settings.RESERVATION_MINUTES)
     with transaction.atomic():
         locked = list(
-            TicketType.objects.select_for_update()
-            .filter(pk__in=wanted, event=event, is_active=True)
-            .order_by("pk")
+            TicketType.objects.select_for_update().filter(pk__in=wanted, event=event).order_by("pk")
         )
-        if len(locked) != len(wanted):
-            raise NotOnSale(_("One of the chosen ticket types is not available."))
+        # Validated against the locked rows themselves: what is checked is what is sold.
+        validate_quantities(event, wanted, now, ticket_types=locked)
         take_capacity(locked, wanted, now)
         reservation = Reservation.objects.create(event=event, expires_at=expires_at, created_at=now)
         ReservationLine.objects.bulk_create(
