@@ -11,7 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import QuerySet
 from django.urls import path
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -65,6 +67,12 @@ class OutboxMessageFilterSet(WagtailFilterSet):
 class OutboxMessageViewSet(ModelViewSet):
     """List and inspect outbox rows; there are no add, edit, copy or delete views."""
 
+    if WAGTAIL_VERSION < (8, 0):
+
+        @cached_property
+        def permission_policy(self):
+            return SuperuserViewOnlyPermissionPolicy(OutboxMessage)
+
     model = OutboxMessage
     icon = "mail"
     menu_label = _("Email outbox")
@@ -108,7 +116,7 @@ class OutboxMessageViewSet(ModelViewSet):
     ]
 
     def get_urlpatterns(self):
-        conv = self.pk_path_converter
+        conv = getattr(self, "pk_path_converter", "str")  # Wagtail 7.0 has no converter
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),

@@ -1,10 +1,14 @@
+from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
 
 from .models import OutboxMessage
 from .views import OutboxMessageViewSet, SuperuserViewOnlyPermissionPolicy
 
-register_permission_policy(OutboxMessage, SuperuserViewOnlyPermissionPolicy(OutboxMessage))
+if WAGTAIL_VERSION >= (8, 0):
+    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see views.py).
+    from wagtail.permissions import register_permission_policy
+
+    register_permission_policy(OutboxMessage, SuperuserViewOnlyPermissionPolicy(OutboxMessage))
 
 
 @hooks.register("register_admin_viewset")

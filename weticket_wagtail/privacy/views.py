@@ -70,7 +70,7 @@ class ReadOnlyViewSet(ModelViewSet):
         return view_kwargs
 
     def get_urlpatterns(self):
-        conv = self.pk_path_converter
+        conv = getattr(self, "pk_path_converter", "str")  # Wagtail 7.0 has no converter
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),

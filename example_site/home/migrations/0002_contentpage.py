@@ -11,14 +11,14 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('home', '0001_initial'),
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0094_alter_page_locale'),
     ]
 
     operations = [
         migrations.CreateModel(
             name='ContentPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
                 ('body', wagtail.fields.StreamField([('paragraph', 0), ('ticket_shop', 5), ('event_list', 9), ('event_details', 11)], blank=True, block_lookup={0: ('wagtail.blocks.RichTextBlock', (), {}), 1: ('weticket_wagtail.blocks.stream.EventChooserBlock', (), {'label': 'Event'}), 2: ('wagtail.blocks.MultipleChoiceBlock', [], {'choices': weticket_wagtail.blocks.stream.ticket_type_choices, 'help_text': 'Leave empty to offer every ticket type of the event.', 'label': 'Only these ticket types', 'required': False}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'Heading', 'max_length': 120, 'required': False}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'Default: Reserve tickets', 'label': 'Button text', 'max_length': 60, 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('event', 1), ('ticket_types', 2), ('heading', 3), ('button_text', 4)]], {}), 6: ('weticket_wagtail.blocks.stream.OrganisationChooserBlock', (), {'label': 'Organisation'}), 7: ('wagtail.blocks.IntegerBlock', (), {'default': 5, 'label': 'How many', 'max_value': 50, 'min_value': 1}), 8: ('wagtail.blocks.IntegerBlock', (), {'help_text': 'Only events starting within this many days. Empty: all upcoming.', 'label': 'Days ahead', 'min_value': 1, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('organisation', 6), ('heading', 3), ('limit', 7), ('days_ahead', 8)]], {}), 10: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Show the description', 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('event', 1), ('show_description', 10)]], {})})),
             ],
             options={

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0094_alter_page_locale'),
         ('weticket_ticketing', '0002_orders'),
     ]
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='BrandedTicketPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
                 ('primary_colour', models.CharField(blank=True, help_text="Empty: the organisation's colour.", max_length=7, validators=[weticket_wagtail.ticketing.validators.validate_hex_colour], verbose_name='primary colour')),
                 ('accent_colour', models.CharField(blank=True, help_text="Empty: the organisation's colour.", max_length=7, validators=[weticket_wagtail.ticketing.validators.validate_hex_colour], verbose_name='accent colour')),
                 ('font', models.CharField(blank=True, choices=[('system', 'System (neutral sans-serif)'), ('humanist', 'Humanist sans-serif'), ('serif', 'Serif'), ('rounded', 'Rounded'), ('mono', 'Monospace')], help_text="Empty: the organisation's font.", max_length=20, verbose_name='font')),

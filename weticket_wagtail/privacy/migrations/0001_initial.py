@@ -15,15 +15,14 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
-        migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
+        ('wagtailcore', '0094_alter_page_locale'),
     ]
 
     operations = [
         migrations.CreateModel(
             name='PrivacyStatementPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('body', wagtail.fields.StreamField([('section', 11)], block_lookup={0: ('wagtail.blocks.CharBlock', (), {'label': 'Heading', 'max_length': 200}), 1: ('wagtail.blocks.CharBlock', (), {'help_text': "The end of the link to this section, e.g. 'your-rights'. Empty: made from the heading.", 'label': 'Anchor', 'max_length': 60, 'required': False}), 2: ('wagtail.blocks.RichTextBlock', (), {'features': ['h3', 'h4', 'bold', 'italic', 'ol', 'ul', 'link'], 'label': 'Text'}), 3: ('weticket_wagtail.privacy.blocks.ProcessorRegisterBlock', (), {}), 4: ('weticket_wagtail.privacy.blocks.RetentionScheduleBlock', (), {}), 5: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('visitor', 'Visitors who buy tickets'), ('organiser', 'Organisations that sell tickets')], 'label': 'Whose data'}), 6: ('wagtail.blocks.MultipleChoiceBlock', [], {'choices': [('contact', 'Contact and address details'), ('email', 'Email address'), ('financial', 'Financial details'), ('ip_address', 'IP addresses'), ('device', 'Browser and device type'), ('location', 'Location data'), ('self_provided', 'Other details you give us yourself')], 'help_text': "Categories processed although no record stores them, e.g. IP addresses in the web server's logs. The others come from the records the software keeps.", 'label': 'Also processed', 'required': False}), 7: ('wagtail.blocks.StructBlock', [[('audience', 5), ('also', 6)]], {}), 8: ('wagtail.blocks.EmailBlock', (), {'help_text': "Empty: the address in WETICKET['PRIVACY_CONTACT_EMAIL'].", 'label': 'Email address', 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('email', 8)]], {}), 10: ('wagtail.blocks.StreamBlock', [[('text', 2), ('processors', 3), ('retention', 4), ('data_categories', 7), ('contact', 9)]], {'label': 'Content'}), 11: ('wagtail.blocks.StructBlock', [[('heading', 0), ('anchor', 1), ('content', 10)]], {})}, help_text='Each section appears in the table of contents.', verbose_name='sections')),
                 ('change_summary', models.TextField(blank=True, help_text='Shown in the version history and, for a change that affects personal data already collected, emailed to everyone affected. Cleared after publishing.', verbose_name='what changed')),
@@ -51,7 +50,7 @@ class Migration(migrations.Migration):
                 ('change_summary', models.TextField(blank=True, verbose_name='what changed')),
                 ('is_material', models.BooleanField(default=False, verbose_name='affects personal data already collected')),
                 ('locale', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtailcore.locale', verbose_name='language')),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='privacy statement')),
+                ('page', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtailcore.page', verbose_name='privacy statement')),
             ],
             options={
                 'verbose_name': 'privacy statement version',

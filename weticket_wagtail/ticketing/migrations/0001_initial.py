@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import modelcluster.fields
-import modelsearch.index
+from wagtail.search import index as search_index  # modelsearch on Wagtail 8, wagtail.search on 7
 import weticket_wagtail.fields
 import weticket_wagtail.ticketing.validators
 from decimal import Decimal
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0094_alter_page_locale'),
         ('wagtailimages', '0027_image_description'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'events',
                 'ordering': ['starts_at', 'pk'],
             },
-            bases=(modelsearch.index.Indexed, models.Model),
+            bases=(search_index.Indexed, models.Model),
         ),
         migrations.CreateModel(
             name='OrganisationMembership',
