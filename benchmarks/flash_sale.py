@@ -47,7 +47,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -57,15 +56,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg
+from _support import (
+    HOST,
+    PYTHON,
+    REPO,
+    SITE,
+    create_database,
+    drop_database,
+    free_port,
+    last_json_line,
+    manage,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-SITE = REPO / "example_site"
-PYTHON = Path(sys.executable)
 GUNICORN = PYTHON.parent / "gunicorn"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_URL_TEMPLATE = "postgres://postgres@127.0.0.1:5432/{name}"
-HOST = "127.0.0.1"
 
 # Two cores: one sync worker per core is idle while it waits on PostgreSQL (and on the ticket
 # type's row lock), so a few more processes than cores keep both cores busy. See
@@ -130,16 +134,6 @@ def fernet_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
-def create_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def site_env(database: str, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -158,33 +152,6 @@ def site_env(database: str, port: int) -> dict[str, str]:
     env.pop("CELERY_BROKER_URL", None)
     env.pop("REDIS_URL", None)
     return env
-
-
-def manage(env: dict[str, str], *args: str, timeout: float) -> str:
-    """Run ``example_site/manage.py`` and return its stdout; stderr is shown on failure."""
-    result = subprocess.run(
-        [str(PYTHON), str(SITE / "manage.py"), *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise RuntimeError(f"manage.py {args[0]} failed with exit code {result.returncode}")
-    return result.stdout
-
-
-def last_json_line(output: str) -> dict:
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def start_gunicorn(env: dict[str, str], port: int, extra: list[str], logfile) -> subprocess.Popen:

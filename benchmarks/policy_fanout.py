@@ -46,16 +46,21 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import psycopg
 import redis
+from _support import (
+    HOST,
+    PYTHON,
+    REPO,
+    SITE,
+    create_database,
+    drop_database,
+    free_port,
+    last_json_line,
+    manage,
+)
 from aiosmtpd.controller import Controller
 
-REPO = Path(__file__).resolve().parent.parent
-SITE = REPO / "example_site"
-PYTHON = Path(sys.executable)
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_URL_TEMPLATE = "postgres://postgres@127.0.0.1:5432/{name}"
-HOST = "127.0.0.1"
 
 SEED = """
 import os, time
@@ -147,51 +152,12 @@ class CountingHandler:
         return "250 OK"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def create_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def manage(env: dict[str, str], *args: str, timeout: float, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        [str(PYTHON), str(SITE / "manage.py"), *args],
-        env=env,
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise RuntimeError(f"manage.py {args[0]} failed with exit code {result.returncode}")
-    return result.stdout
-
-
 def wait_for_file(path: Path, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the Celery worker did not start; see its log")
         time.sleep(0.1)
-
-
-def last_json_line(output: str) -> dict:
-    return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> int:
