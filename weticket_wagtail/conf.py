@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "MOLLIE_TIMEOUT": 10,
     # How long a buyer's reservation holds tickets, in minutes.
     "RESERVATION_MINUTES": 15,
+    # Seconds a shop page may show an event, organisation or ticket type from the cache. Every
+    # save drops the cache at once; with a per-process cache (Django's local-memory cache) other
+    # processes see the edit at the latest this much later. 0 switches the cache off.
+    "CATALOGUE_CACHE_SECONDS": 30,
     # "Only a few left" is shown at or below this many tickets.
     "FEW_LEFT_THRESHOLD": 10,
     # Sender of transactional email; empty means settings.DEFAULT_FROM_EMAIL.

@@ -24,6 +24,7 @@ from weticket_wagtail.payments.services import PaymentUnavailable, start_payment
 from weticket_wagtail.privacy.services.versions import statement_url
 from weticket_wagtail.ticketing.models import Event, Order, Reservation
 from weticket_wagtail.ticketing.services.availability import event_availability
+from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalogue
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
@@ -54,7 +55,7 @@ def shop_context(
     ticket_types = [tt for tt in all_types if tt.is_active]
     if form is None:
         form = TicketSelectionForm(event=event, ticket_types=ticket_types)
-    left = event_availability(event, all_types)
+    left = event_availability(event)
     now = timezone.now()
     threshold = weticket_settings.FEW_LEFT_THRESHOLD
     bound = form.is_bound
@@ -103,17 +104,13 @@ def _state_text(state: str, ticket_type, count: int, threshold: int) -> str:
     return ""
 
 
-def get_event(organisation_slug: str, event_slug: str) -> Event:
-    """A published event with its organisation; secrets of the organisation are not loaded
-    (nor decrypted) on buyer pages."""
-    return get_object_or_404(
-        Event.objects.select_related("organisation").defer(
-            "organisation__mollie_api_key", "organisation__ticket_signing_key"
-        ),
-        organisation__slug=organisation_slug,
-        slug=event_slug,
-        is_published=True,
-    )
+def get_catalogue(organisation_slug: str, event_slug: str) -> Catalogue:
+    """A published event with its organisation and ticket types, usually from the cache. The
+    organisation's secrets are not loaded (nor decrypted) on buyer pages."""
+    catalogue = shop_catalogue(organisation_slug, event_slug)
+    if catalogue is None:
+        raise Http404("No such event on sale.")
+    return catalogue
 
 
 def with_parent(url: str, parent: str) -> str:
@@ -133,10 +130,11 @@ def render_framed(request, template: str, context: dict, organisation, status: i
 @rate_limited("reserve")
 def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The ticket selector; a valid POST holds the tickets and goes on to the checkout."""
-    event = get_event(organisation_slug, event_slug)
-    all_types = list(event.ticket_types.all())
-    ticket_types = [tt for tt in all_types if tt.is_active]
-    form = TicketSelectionForm(request.POST or None, event=event, ticket_types=ticket_types)
+    catalogue = get_catalogue(organisation_slug, event_slug)
+    event, all_types = catalogue.event, catalogue.ticket_types
+    form = TicketSelectionForm(
+        request.POST or None, event=event, ticket_types=catalogue.active_ticket_types
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -161,15 +159,17 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
 
 def embed_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The shop as shown inside another website's iframe (see static/weticket_wagtail/embed.js)."""
-    event = get_event(organisation_slug, event_slug)
+    catalogue = get_catalogue(organisation_slug, event_slug)
+    event = catalogue.event
+    context = shop_context(event, all_types=catalogue.ticket_types)
     return render_framed(
-        request, "weticket_wagtail/checkout/embed.html", shop_context(event), event.organisation
+        request, "weticket_wagtail/checkout/embed.html", context, event.organisation
     )
 
 
 def event_ics(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """An iCalendar file so the visitor can add the event to their calendar."""
-    event = get_event(organisation_slug, event_slug)
+    event = get_catalogue(organisation_slug, event_slug).event
     response = HttpResponse(event_calendar(event, request), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     return response

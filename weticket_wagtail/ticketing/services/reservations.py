@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import NoReturn
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,7 +21,13 @@ from django.utils.translation import ngettext
 from weticket_wagtail.conf import weticket_settings
 
 from ..models import Event, Reservation, ReservationLine, SaleState, TicketType
-from .availability import invalidate_event_availability, live_holds
+from . import hold_sql
+from .availability import (
+    forget_event_availability,
+    invalidate_event_availability,
+    live_holds,
+    note_reserved,
+)
 from .errors import CheckoutError, NotOnSale, SoldOut
 
 
@@ -93,31 +100,73 @@ def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) ->
 
     ``quantities`` maps ticket-type ids of ``event`` to how many. Either every ticket is held or
     none is: raises :class:`SoldOut` (with how many are left) or another :class:`CheckoutError`.
+
+    One transaction: the hold is written first (nobody else sees it before the commit), then
+    the ticket-type rows are locked in primary-key order, checked as they are now (not as the
+    caller loaded them: a shop page's copy may come from a cache) and the live holds of other
+    buyers counted. The lock is held only for the counting. The statements are plain SQL
+    (``hold_sql``) because this runs once per buyer in a flash sale.
     """
     now = now or timezone.now()
     wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) != 0}
     if not wanted or any(qty < 0 for qty in wanted.values()):
         validate_quantities(event, quantities, now, ticket_types=())  # raises the right message
+    ids = sorted(wanted)
     expires_at = now + timedelta(minutes=weticket_settings.RESERVATION_MINUTES)
-    with transaction.atomic():
-        locked = list(
-            TicketType.objects.select_for_update().filter(pk__in=wanted, event=event).order_by("pk")
-        )
-        # Validated against the locked rows themselves: what is checked is what is sold.
-        validate_quantities(event, wanted, now, ticket_types=locked)
-        take_capacity(locked, wanted, now)
-        reservation = Reservation.objects.create(event=event, expires_at=expires_at, created_at=now)
-        ReservationLine.objects.bulk_create(
-            ReservationLine(
-                reservation=reservation,
-                ticket_type_id=pk,
-                quantity=qty,
-                expires_at=expires_at,
+    reservation = Reservation(event=event, expires_at=expires_at, created_at=now)
+    alias = hold_sql.database_alias()
+    connection = connections[alias]
+    statements = hold_sql.statements(connection)
+    try:
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            if statements.can_return_id:
+                statements.insert_reservation(cursor, reservation)
+            else:
+                reservation.save(force_insert=True, using=alias)
+            statements.insert_lines(
+                cursor, reservation.pk, {pk: wanted[pk] for pk in ids}, expires_at
             )
-            for pk, qty in sorted(wanted.items())
-        )
-        invalidate_event_availability(event.pk)
+            locked = statements.lock_ticket_types(cursor, event.pk, ids, now)
+            if len(locked) != len(ids) or any(
+                not tt.min_per_order <= wanted[tt.pk] <= tt.max_per_order for tt in locked
+            ):
+                refuse(event, wanted, now)
+            held = statements.live_holds(cursor, ids, now, not_counting=reservation.pk)
+            left_after = {}
+            for tt in locked:
+                left = tt.capacity - tt.sold_count - held.get(tt.pk, 0)
+                if wanted[tt.pk] > left:
+                    raise sold_out(tt.name, left)
+                left_after[tt.pk] = left - wanted[tt.pk]
+            note_reserved(event.pk, left_after)
+    except SoldOut:
+        # The page said there were tickets: let the page that says sorry count them again.
+        forget_event_availability(event.pk)
+        raise
     return reservation
+
+
+def refuse(event: Event, wanted: Mapping[int, int], now) -> NoReturn:
+    """Raise the reason why ``wanted`` cannot be held now, found with the ORM (rare path)."""
+    current = Event.objects.filter(pk=event.pk).first() or event
+    ticket_types = TicketType.objects.filter(pk__in=wanted, event_id=event.pk)
+    validate_quantities(current, wanted, now, ticket_types=ticket_types)
+    # The rows changed between the two looks: say so in general terms.
+    raise NotOnSale(_("One of the chosen ticket types is not available."))
+
+
+def sold_out(name: str, left: int) -> SoldOut:
+    """The error for a buyer who wants more of ``name`` than the ``left`` there are."""
+    if left <= 0:
+        return SoldOut(_("“%(name)s” is sold out.") % {"name": name})
+    return SoldOut(
+        ngettext(
+            "Only %(left)d ticket of “%(name)s” is left.",
+            "Only %(left)d tickets of “%(name)s” are left.",
+            left,
+        )
+        % {"left": left, "name": name}
+    )
 
 
 def take_capacity(locked: list[TicketType], wanted: Mapping[int, int], now) -> None:
@@ -127,16 +176,7 @@ def take_capacity(locked: list[TicketType], wanted: Mapping[int, int], now) -> N
     for ticket_type in locked:
         left = ticket_type.capacity - ticket_type.sold_count - held.get(ticket_type.pk, 0)
         if wanted[ticket_type.pk] > left:
-            if left <= 0:
-                raise SoldOut(_("“%(name)s” is sold out.") % {"name": ticket_type.name})
-            raise SoldOut(
-                ngettext(
-                    "Only %(left)d ticket of “%(name)s” is left.",
-                    "Only %(left)d tickets of “%(name)s” are left.",
-                    left,
-                )
-                % {"left": left, "name": ticket_type.name}
-            )
+            raise sold_out(ticket_type.name, left)
 
 
 def release_reservation(reservation: Reservation) -> bool:

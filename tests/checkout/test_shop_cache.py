@@ -1,0 +1,153 @@
+"""The shop page reads what editors change from a cache, and never sells from it.
+
+A flash sale is thousands of views of one page: the event, its organisation and its ticket
+types come from the cache (dropped on every save), tickets left from a cached count that each
+reservation updates. The reservation itself checks everything against the locked rows.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from weticket_wagtail.ticketing.models import Event, Reservation, ReservationLine, TicketType
+from weticket_wagtail.ticketing.services import hold_sql
+from weticket_wagtail.ticketing.services.reservations import reserve_tickets
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "/tickets/test-org/jazz-night/"
+
+
+def queries_on(captured: CaptureQueriesContext, *models) -> list[str]:
+    tables = [model._meta.db_table for model in models]
+    return [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in tables)]
+
+
+def reserve(client, ticket_type, quantity=1):
+    return client.post(SHOP, {f"quantity_{ticket_type.pk}": str(quantity)})
+
+
+def test_repeated_page_views_do_not_read_the_event_or_its_ticket_types_again(client, on_sale):
+    assert client.get(SHOP).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(SHOP)
+    assert response.status_code == 200
+    assert "Regular" in response.content.decode()
+    assert captured.captured_queries == []
+
+
+def test_an_editors_change_shows_at_once(client, on_sale, django_capture_on_commit_callbacks):
+    client.get(SHOP)
+    regular = on_sale["regular"]
+    regular.name = "Early bird"
+    regular.price = Decimal("19.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        regular.save()
+    page = client.get(SHOP).content.decode()
+    assert "Early bird" in page
+    assert "19,00" in page or "19.00" in page
+
+
+def test_an_unpublished_event_is_gone_at_once(client, on_sale, django_capture_on_commit_callbacks):
+    client.get(SHOP)
+    event = on_sale["event"]
+    event.is_published = False
+    with django_capture_on_commit_callbacks(execute=True):
+        event.save()
+    assert client.get(SHOP).status_code == 404
+
+
+def test_a_stale_page_cannot_sell_an_unpublished_event(client, on_sale):
+    client.get(SHOP)  # the catalogue is cached
+    # Changed behind the cache's back (another process, a bulk update): nothing tells the cache.
+    Event.objects.filter(pk=on_sale["event"].pk).update(is_published=False)
+    response = reserve(client, on_sale["regular"])
+    assert "Tickets for this event are not on sale." in response.content.decode()
+    assert not Reservation.objects.exists()
+    assert not ReservationLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"is_active": False}, "One of the chosen ticket types is not available."),
+        ({"sale_ends_at_delta": -1}, "The sale of “Regular” has ended."),
+        ({"sale_starts_at_delta": 2}, "The sale of “Regular” opens on"),
+        ({"max_per_order": 1}, "Choose between 1 and 1 tickets of “Regular”."),
+    ],
+)
+def test_a_stale_page_cannot_sell_what_an_editor_just_changed(client, on_sale, change, message):
+    client.get(SHOP)
+    now = timezone.now()
+    update = {k: v for k, v in change.items() if not k.endswith("_delta")}
+    if "sale_ends_at_delta" in change:
+        update["sale_ends_at"] = now + timedelta(hours=change["sale_ends_at_delta"])
+    if "sale_starts_at_delta" in change:
+        update["sale_starts_at"] = now + timedelta(days=change["sale_starts_at_delta"])
+    TicketType.objects.filter(pk=on_sale["regular"].pk).update(**update)
+    response = reserve(client, on_sale["regular"], quantity=2)
+    assert message in response.content.decode()
+    assert not Reservation.objects.exists()
+    assert not ReservationLine.objects.exists()
+
+
+def test_a_reservation_updates_the_cached_count_instead_of_dropping_it(
+    client, on_sale, django_capture_on_commit_callbacks
+):
+    student = on_sale["student"]  # 10 tickets: "Only 10 left"
+    assert "Only 10 left" in client.get(SHOP).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reserve(client, student, quantity=3).status_code == 302
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(SHOP).content.decode()
+    assert "Only 7 left" in page
+    assert queries_on(captured, ReservationLine) == []
+
+
+def test_sold_out_answers_count_again(client, on_sale):
+    student = on_sale["student"]
+    client.get(SHOP)  # cached: 10 left
+    # Another process sold them; this process's cache still says 10.
+    reserve_tickets(on_sale["event"], {student.pk: 4})
+    reserve_tickets(on_sale["event"], {student.pk: 4})
+    reserve_tickets(on_sale["event"], {student.pk: 2})
+    response = reserve(client, student, quantity=1)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "“Student” is sold out." in page
+    assert "Only 10 left" not in page
+
+
+def test_the_hold_statements_write_every_column_that_has_no_default():
+    """hold_sql writes rows without the ORM: a new required column must be added there too."""
+    for model, written in (
+        (Reservation, hold_sql.RESERVATION_FIELDS),
+        (ReservationLine, hold_sql.LINE_FIELDS),
+    ):
+        required = {
+            field.name
+            for field in model._meta.concrete_fields
+            if not field.primary_key and not field.null and not field.has_db_default()
+        }
+        assert required <= set(written), (model.__name__, required - set(written))
+
+
+def test_a_hold_written_as_sql_reads_back_like_one_written_by_the_orm(on_sale):
+    now = timezone.now().replace(microsecond=123456)
+    regular, student = on_sale["regular"], on_sale["student"]
+    reservation = reserve_tickets(on_sale["event"], {student.pk: 2, regular.pk: 1}, now=now)
+    stored = Reservation.objects.get(pk=reservation.pk)
+    assert stored.token == reservation.token and len(stored.token) >= 32
+    assert stored.status == Reservation.Status.ACTIVE
+    assert stored.created_at == now
+    assert stored.expires_at == now + timedelta(minutes=15)
+    assert stored.is_live
+    lines = {line.ticket_type_id: line for line in stored.lines.all()}
+    assert {pk: line.quantity for pk, line in lines.items()} == {student.pk: 2, regular.pk: 1}
+    assert all(line.is_live and line.expires_at == stored.expires_at for line in lines.values())

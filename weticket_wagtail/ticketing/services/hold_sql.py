@@ -1,0 +1,175 @@
+"""The statements of a reservation, written as SQL once instead of compiled by the ORM each time.
+
+:func:`~weticket_wagtail.ticketing.services.reservations.reserve_tickets` runs in every
+buyer's request of a flash sale. Turning its querysets into SQL cost about four times the CPU
+of running that SQL (docs/performance.md), and on a small server that CPU is the limit on how
+many buyers are served per second. So the four statements are written here, from the models'
+metadata (table and column names quoted for the database in use), and built once per
+connection and number of ticket types.
+
+Only integers and strings come back, so no value needs the ORM's converters. Anything that
+is not the plain case (a ticket type missing, off sale, a quantity outside its limits) is left
+to the ORM-based validation, which finds the exact reason and words it for the buyer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from ..models import Event, Reservation, ReservationLine, TicketType
+
+
+@dataclass(frozen=True)
+class LockedTicketType:
+    """What the lock statement reads of a ticket type that may be sold now."""
+
+    pk: int
+    name: str
+    capacity: int
+    sold_count: int
+    min_per_order: int
+    max_per_order: int
+
+
+def database_alias() -> str:
+    return router.db_for_write(TicketType)
+
+
+def _columns(model, *names: str) -> dict[str, str]:
+    return {name: model._meta.get_field(name).column for name in names}
+
+
+class HoldStatements:
+    """The SQL of one database connection's vendor, with ``%s`` placeholders."""
+
+    def __init__(self, connection: BaseDatabaseWrapper):
+        # Only identifiers from the models' metadata (quoted) and placeholders go into the SQL;
+        # every value is a parameter. Hence the noqa: S608 below.
+        qn = connection.ops.quote_name
+        self.ops = connection.ops
+        self.alias = connection.alias
+        tt = {k: qn(v) for k, v in _columns(TicketType, *TICKET_TYPE_FIELDS).items()}
+        ev = {k: qn(v) for k, v in _columns(Event, *EVENT_FIELDS).items()}
+        rl = {k: qn(v) for k, v in _columns(ReservationLine, *LINE_FIELDS).items()}
+        rs = {k: qn(v) for k, v in _columns(Reservation, "id", *RESERVATION_FIELDS).items()}
+        ticket_types = qn(TicketType._meta.db_table)
+        events = qn(Event._meta.db_table)
+        lines = qn(ReservationLine._meta.db_table)
+        reservations = qn(Reservation._meta.db_table)
+        # FOR NO KEY UPDATE where the database has it: it still excludes every other buyer's
+        # lock, but not the key-share locks that foreign-key checks take, so writing the hold
+        # before locking cannot deadlock even where those checks are not deferred.
+        for_update = ""
+        if connection.features.has_select_for_update:
+            of = ("t",) if connection.features.has_select_for_update_of else ()
+            no_key = connection.features.has_select_for_no_key_update
+            for_update = " " + connection.ops.for_update_sql(of=of, no_key=no_key)
+        # Same rules as validate_quantities() and TicketType.sale_state(): the event is
+        # published and not over, the ticket type active and inside its sale window (which
+        # ends at the event's start unless it says otherwise).
+        self._lock = " ".join(
+            [
+                f"SELECT t.{tt['id']}, t.{tt['name']}, t.{tt['capacity']}, t.{tt['sold_count']},",
+                f"t.{tt['min_per_order']}, t.{tt['max_per_order']}",
+                f"FROM {ticket_types} t INNER JOIN {events} e ON e.{ev['id']} = t.{tt['event']}",
+                f"WHERE t.{tt['event']} = %s AND t.{tt['id']} IN ({{ids}})",
+                f"AND t.{tt['is_active']} = %s AND e.{ev['is_published']} = %s",
+                f"AND e.{ev['ends_at']} > %s",
+                f"AND (t.{tt['sale_starts_at']} IS NULL OR t.{tt['sale_starts_at']} <= %s)",
+                f"AND COALESCE(t.{tt['sale_ends_at']}, e.{ev['starts_at']}) > %s",
+                f"ORDER BY t.{tt['id']}{for_update}",
+            ]
+        )
+        self._holds = " ".join(
+            [
+                f"SELECT {rl['ticket_type']}, SUM({rl['quantity']}) FROM {lines}",  # noqa: S608
+                f"WHERE {rl['ticket_type']} IN ({{ids}}) AND {rl['is_live']} = %s",
+                f"AND {rl['expires_at']} > %s AND {rl['reservation']} <> %s",
+                f"GROUP BY {rl['ticket_type']}",
+            ]
+        )
+        self.can_return_id = connection.features.can_return_columns_from_insert
+        columns = ", ".join(rs[f] for f in RESERVATION_FIELDS)
+        placeholders = ", ".join(["%s"] * len(RESERVATION_FIELDS))
+        self._insert_reservation = (
+            f"INSERT INTO {reservations} ({columns}) VALUES ({placeholders}) RETURNING {rs['id']}"  # noqa: S608
+        )
+        columns = ", ".join(rl[f] for f in LINE_FIELDS)
+        self._insert_lines = f"INSERT INTO {lines} ({columns}) VALUES {{rows}}"  # noqa: S608
+        self._line_row = f"({', '.join(['%s'] * len(LINE_FIELDS))})"
+
+    def _datetime(self, value: datetime):
+        return self.ops.adapt_datetimefield_value(value)
+
+    def lock_ticket_types(
+        self, cursor, event_id: int, ids: Sequence[int], now: datetime
+    ) -> list[LockedTicketType]:
+        """Lock the rows of ``ids`` that may be sold now, in primary-key order."""
+        sql = self._lock.format(ids=", ".join(["%s"] * len(ids)))
+        at = self._datetime(now)
+        cursor.execute(sql, [event_id, *ids, True, True, at, at, at])
+        return [LockedTicketType(*row) for row in cursor.fetchall()]
+
+    def live_holds(
+        self, cursor, ids: Sequence[int], now: datetime, not_counting: int
+    ) -> dict[int, int]:
+        sql = self._holds.format(ids=", ".join(["%s"] * len(ids)))
+        cursor.execute(sql, [*ids, True, self._datetime(now), not_counting])
+        return {pk: int(held) for pk, held in cursor.fetchall()}
+
+    def insert_reservation(self, cursor, reservation: Reservation) -> None:
+        """Insert ``reservation`` (unsaved, every field set) and give it its id."""
+        values = {
+            "token": reservation.token,
+            "event": reservation.event_id,
+            "status": reservation.status,
+            "created_at": self._datetime(reservation.created_at),
+            "expires_at": self._datetime(reservation.expires_at),
+        }
+        cursor.execute(self._insert_reservation, [values[f] for f in RESERVATION_FIELDS])
+        reservation.pk = cursor.fetchone()[0]
+        reservation._state.adding = False
+        reservation._state.db = self.alias
+
+    def insert_lines(
+        self, cursor, reservation_id: int, quantities: Mapping[int, int], expires_at: datetime
+    ) -> None:
+        at = self._datetime(expires_at)
+        params = []
+        for pk, qty in quantities.items():
+            params += [reservation_id, pk, qty, at, True]
+        sql = self._insert_lines.format(rows=", ".join([self._line_row] * len(quantities)))
+        cursor.execute(sql, params)
+
+
+TICKET_TYPE_FIELDS = (
+    "id",
+    "event",
+    "name",
+    "capacity",
+    "sold_count",
+    "min_per_order",
+    "max_per_order",
+    "is_active",
+    "sale_starts_at",
+    "sale_ends_at",
+)
+EVENT_FIELDS = ("id", "is_published", "starts_at", "ends_at")
+#: Every column a reservation or line is created with (a test checks that none is missing).
+RESERVATION_FIELDS = ("token", "event", "status", "created_at", "expires_at")
+LINE_FIELDS = ("reservation", "ticket_type", "quantity", "expires_at", "is_live")
+
+_statements: dict[tuple[str, str], HoldStatements] = {}
+
+
+def statements(connection: BaseDatabaseWrapper) -> HoldStatements:
+    """The statements for ``connection`` (built on first use)."""
+    key = (connection.alias, connection.vendor)
+    if key not in _statements:
+        _statements[key] = HoldStatements(connection)
+    return _statements[key]
