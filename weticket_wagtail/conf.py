@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     # save drops the cache at once; with a per-process cache (Django's local-memory cache) other
     # processes see the edit at the latest this much later. 0 switches the cache off.
     "CATALOGUE_CACHE_SECONDS": 30,
+    # Seconds a rendered shop page is served to further visitors (each gets their own CSRF
+    # token; the page is rendered again whenever what it shows changes). Templates that show
+    # something per visitor need 0 here.
+    "SHOP_PAGE_CACHE_SECONDS": 10,
     # "Only a few left" is shown at or below this many tickets.
     "FEW_LEFT_THRESHOLD": 10,
     # Sender of transactional email; empty means settings.DEFAULT_FROM_EMAIL.

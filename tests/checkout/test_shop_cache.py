@@ -151,3 +151,104 @@ def test_a_hold_written_as_sql_reads_back_like_one_written_by_the_orm(on_sale):
     lines = {line.ticket_type_id: line for line in stored.lines.all()}
     assert {pk: line.quantity for pk, line in lines.items()} == {student.pk: 2, regular.pk: 1}
     assert all(line.is_live and line.expires_at == stored.expires_at for line in lines.values())
+
+
+# --- the rendered page, shared by visitors who each get their own CSRF token -------------------
+
+
+def visitor(**headers):
+    from django.test import Client
+
+    return Client(enforce_csrf_checks=True, **headers)
+
+
+def csrf_of(page: str) -> str:
+    import re
+
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_later_visitors_get_the_stored_page_with_their_own_token(on_sale):
+    first, second = visitor(), visitor()
+    shown_first = first.get(SHOP)
+    shown_second = second.get(SHOP)
+    assert shown_first.templates, "the first view renders the page"
+    assert not shown_second.templates, "the second is served from the page cache"
+    token_first = csrf_of(shown_first.content.decode())
+    token_second = csrf_of(shown_second.content.decode())
+    assert token_first != token_second
+    assert "csrftoken" in shown_second.cookies
+    assert shown_second["Content-Security-Policy"].startswith("frame-ancestors")
+    # Both forms work, each with its own cookie; the tokens are not interchangeable.
+    regular = on_sale["regular"]
+    form = {f"quantity_{regular.pk}": "1"}
+    assert second.post(SHOP, {**form, "csrfmiddlewaretoken": token_second}).status_code == 302
+    assert first.post(SHOP, {**form, "csrfmiddlewaretoken": token_first}).status_code == 302
+    third = visitor()
+    third.get(SHOP)
+    assert third.post(SHOP, {**form, "csrfmiddlewaretoken": token_first}).status_code == 403
+
+
+def test_the_stored_page_follows_the_number_of_tickets_left(
+    on_sale, django_capture_on_commit_callbacks
+):
+    assert "Only 10 left" in visitor().get(SHOP).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        reserve_tickets(on_sale["event"], {on_sale["student"].pk: 4})
+    page = visitor().get(SHOP).content.decode()
+    assert "Only 6 left" in page and "Only 10 left" not in page
+
+
+def test_each_language_has_its_own_page(on_sale):
+    assert "Reserve tickets" in visitor(HTTP_ACCEPT_LANGUAGE="en").get(SHOP).content.decode()
+    assert "Tickets reserveren" in visitor(HTTP_ACCEPT_LANGUAGE="nl").get(SHOP).content.decode()
+    assert "Reserve tickets" in visitor(HTTP_ACCEPT_LANGUAGE="en").get(SHOP).content.decode()
+
+
+def test_a_visitors_message_and_form_errors_are_never_shared(on_sale):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    visitor().get(SHOP)  # a page is stored
+    told = visitor()
+    storage = CookieStorage(RequestFactory().get("/"))
+    told.cookies["messages"] = storage._encode([Message(constants.ERROR, "Your hold expired.")])
+    assert "Your hold expired." in told.get(SHOP).content.decode()
+    refused = visitor()
+    token = csrf_of(refused.get(SHOP).content.decode())
+    response = refused.post(
+        SHOP, {f"quantity_{on_sale['regular'].pk}": "99", "csrfmiddlewaretoken": token}
+    )
+    assert "At most 6 tickets" in response.content.decode()
+    page = visitor().get(SHOP).content.decode()
+    assert "Your hold expired." not in page
+    assert "At most 6 tickets" not in page
+
+
+def test_signed_in_users_always_get_a_fresh_page(on_sale, admin_user):
+    visitor().get(SHOP)
+    editor = visitor()
+    editor.force_login(admin_user)
+    assert editor.get(SHOP).templates
+
+
+def test_the_page_cache_can_be_switched_off(on_sale, settings):
+    settings.WETICKET = {**settings.WETICKET, "SHOP_PAGE_CACHE_SECONDS": 0}
+    visitor().get(SHOP)
+    assert visitor().get(SHOP).templates
+
+
+def test_the_embedded_shop_is_stored_per_embedding_site(on_sale):
+    organisation = on_sale["organisation"]
+    organisation.embed_origins = "https://venue.example"
+    organisation.save()
+    embed = "/tickets/embed/test-org/jazz-night/"
+    plain = visitor().get(embed).content.decode()
+    framed = visitor().get(embed + "?parent=https://venue.example").content.decode()
+    assert "data-weticket-parent" not in plain
+    assert 'data-weticket-parent="https://venue.example"' in framed
+    again = visitor().get(embed + "?parent=https://venue.example")
+    assert not again.templates
+    assert 'data-weticket-parent="https://venue.example"' in again.content.decode()

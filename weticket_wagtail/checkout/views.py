@@ -30,6 +30,7 @@ from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_p
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
 from weticket_wagtail.ticketing.services.tickets import format_money, order_pdf
 
+from . import pagecache
 from .calendar import event_calendar
 from .forms import QUANTITY_PREFIX, BuyerForm, TicketSelectionForm
 from .framing import allowed_parent, apply_frame_policy
@@ -118,11 +119,26 @@ def with_parent(url: str, parent: str) -> str:
     return f"{url}?{urlencode({'parent': parent})}" if parent else url
 
 
-def render_framed(request, template: str, context: dict, organisation, status: int = 200):
-    """Render a buyer page that the organisation's allowed origins may show in an iframe."""
+def render_framed(
+    request,
+    template: str,
+    context: dict,
+    organisation,
+    status: int = 200,
+    *,
+    catalogue: Catalogue | None = None,
+):
+    """Render a buyer page that the organisation's allowed origins may show in an iframe.
+
+    With the ``catalogue`` the page shows, a plain page view may be served from (and stored in)
+    the shared page cache (``pagecache``)."""
     parent = allowed_parent(request, organisation)
     context = {**context, "embed_parent": parent, "embedded": bool(parent)}
-    response = render(request, template, context, status=status)
+    if catalogue is not None and status == 200 and pagecache.cacheable(request):
+        key = pagecache.page_key(template, context, catalogue.version)
+        response = pagecache.serve(request, key, lambda: render(request, template, context))
+    else:
+        response = render(request, template, context, status=status)
     return apply_frame_policy(response, organisation)
 
 
@@ -154,6 +170,7 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
         shop_context(event, form, all_types=all_types),
         event.organisation,
         status=status,
+        catalogue=None if form.is_bound else catalogue,
     )
 
 
@@ -163,7 +180,11 @@ def embed_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
     event = catalogue.event
     context = shop_context(event, all_types=catalogue.ticket_types)
     return render_framed(
-        request, "weticket_wagtail/checkout/embed.html", context, event.organisation
+        request,
+        "weticket_wagtail/checkout/embed.html",
+        context,
+        event.organisation,
+        catalogue=catalogue,
     )
 
 

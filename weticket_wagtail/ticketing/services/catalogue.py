@@ -43,6 +43,8 @@ class Catalogue:
 
     event: Event
     ticket_types: list[TicketType]
+    #: Changes whenever anything in the catalogue may have changed (for keys of derived caches).
+    version: str = ""
 
     @property
     def active_ticket_types(self) -> list[TicketType]:
@@ -64,7 +66,7 @@ def load_catalogue(organisation_slug: str, event_slug: str) -> Catalogue | None:
     for ticket_type in ticket_types:
         ticket_type.event = event  # sale windows end at the event's start: no query for it
         ticket_type.sold_count = None  # goes stale in the cache: must not be sold from
-    return Catalogue(event=event, ticket_types=ticket_types)
+    return Catalogue(event=event, ticket_types=ticket_types, version=uuid.uuid4().hex)
 
 
 def shop_catalogue(organisation_slug: str, event_slug: str) -> Catalogue | None:
