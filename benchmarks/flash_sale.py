@@ -3,6 +3,12 @@
 Usage::
 
     .venv/bin/python benchmarks/flash_sale.py [--buyers 1000] [--clients 32] [--capacity 500]
+                                              [--site app|reference|both]
+
+``--site reference`` serves, instead of the shop, a bare Django view doing only the locked
+reservation (``benchmarks/reference``: same settings, middleware and database, no templates or
+forms). ``--site both`` runs the reference and then the shop, each as below, and logs the ratio:
+on a shared machine whose speed varies from hour to hour, that ratio is what compares.
 
 What it does, start to end (every step is bounded; the database and gunicorn are removed on
 success, on error and on Ctrl-C):
@@ -71,10 +77,9 @@ from _support import (
 GUNICORN = PYTHON.parent / "gunicorn"
 PG_URL_TEMPLATE = "postgres://postgres@127.0.0.1:5432/{name}"
 
-# Two cores: one sync worker per core is idle while it waits on PostgreSQL (and on the ticket
-# type's row lock), so a few more processes than cores keep both cores busy. See
-# docs/performance.md for the configurations tried.
-DEFAULT_GUNICORN_ARGS = "--workers 3 --worker-class sync --worker-tmp-dir /dev/shm"
+# Two cores: a sync worker is idle while it waits on PostgreSQL (its row lock, its commit), so
+# twice as many workers as cores keep both busy. See docs/performance.md for the ones tried.
+DEFAULT_GUNICORN_ARGS = "--workers 4 --worker-class sync --worker-tmp-dir /dev/shm"
 
 QUIET_CORES = 0.25  # what other processes may use before the load starts
 
@@ -134,17 +139,21 @@ def fernet_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
-def site_env(database: str, port: int) -> dict[str, str]:
+REFERENCE = Path(__file__).resolve().parent / "reference"
+SETTINGS = {"app": "demo.settings", "reference": "reference_settings"}
+
+
+def site_env(database: str, port: int, site: str = "app") -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=PG_URL_TEMPLATE.format(name=database),
-        DJANGO_SETTINGS_MODULE="demo.settings",
+        DJANGO_SETTINGS_MODULE=SETTINGS[site],
         DJANGO_DEBUG="0",
         DJANGO_ALLOWED_HOSTS=HOST,
         DJANGO_SECRET_KEY=base64.urlsafe_b64encode(os.urandom(48)).decode(),
         WETICKET_ENCRYPTION_KEYS=fernet_key(),
         WETICKET_PUBLIC_BASE_URL=f"http://{HOST}:{port}",
-        PYTHONPATH=os.pathsep.join([str(SITE), str(REPO)]),
+        PYTHONPATH=os.pathsep.join([str(SITE), str(REPO), str(REFERENCE)]),
         # Every buyer comes from 127.0.0.1 here; real buyers come from their own addresses, so
         # the per-address limit on reservations would measure nothing but itself.
         WETICKET_RATE_LIMITS="off",
@@ -161,7 +170,7 @@ def start_gunicorn(env: dict[str, str], port: int, extra: list[str], logfile) ->
         "--chdir",
         str(SITE),
         "--pythonpath",
-        f"{SITE},{REPO}",
+        f"{SITE},{REPO},{REFERENCE}",
         "--bind",
         f"{HOST}:{port}",
         "--log-level",
@@ -532,6 +541,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=60,
         help="seconds to wait for other processes to leave the cores idle before the load (60)",
     )
+    parser.add_argument(
+        "--site",
+        choices=["app", "reference", "both"],
+        default="app",
+        help="app: the example site's shop (default); reference: a bare Django view doing only "
+        "the locked reservation (benchmarks/reference); both: the reference, then the app, in "
+        "one run, so the ratio between them holds on a machine of any speed",
+    )
     parser.add_argument("--warmup", type=int, default=64, help="page views before the run (64)")
     parser.add_argument(
         "--keep-db", action="store_true", help="keep the database afterwards (its name is logged)"
@@ -549,19 +566,40 @@ def interrupt(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     deadline = time.monotonic() + args.deadline
-    database = f"weticket_bench_{os.getpid()}"
-    port = free_port()
-    env = site_env(database, port)
-    gunicorn: subprocess.Popen | None = None
-    created = False
-    logdir = tempfile.TemporaryDirectory(prefix="flash_sale_")
-    gunicorn_log = Path(logdir.name) / "gunicorn.log"
     # SIGTERM (e.g. from `timeout`) cleans up like Ctrl-C does, and so does SIGINT even when
     # a parent shell started us with it ignored (a background job).
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
+    sites = ["reference", "app"] if args.site == "both" else [args.site]
+    results = {}
     try:
-        log(f"creating database {database}")
+        for site in sites:
+            result, ok = run_site(args, site, deadline)
+            results[site] = result
+            if not ok:
+                return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    if len(results) == 2:
+        ratio = results["app"]["reservations_per_s"] / max(
+            results["reference"]["reservations_per_s"], 0.1
+        )
+        log(f"the app reached {ratio:.2f} of the bare reference view's reservations per second")
+    return 0
+
+
+def run_site(args: argparse.Namespace, site: str, deadline: float) -> tuple[dict, bool]:
+    """One flash sale against ``site`` in its own database and gunicorn; prints its JSON line."""
+    database = f"weticket_bench_{os.getpid()}_{site}"
+    port = free_port()
+    env = site_env(database, port, site)
+    gunicorn: subprocess.Popen | None = None
+    created = False
+    logdir = tempfile.TemporaryDirectory(prefix="flash_sale_")
+    gunicorn_log = Path(logdir.name) / "gunicorn.log"
+    try:
+        log(f"[{site}] creating database {database}")
         create_database(database)
         created = True
         started = time.monotonic()
@@ -579,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         buyer = buyer_class(port, path, ticket_type, args.timeout)
         if args.warmup:
             warm_up(buyer, args.warmup, min(args.clients, args.warmup))
-        log(f"serving on port {port}; {args.buyers} buyers through {args.clients} clients")
+        log(f"[{site}] serving on port {port}; {args.buyers} buyers through {args.clients} clients")
 
         load = Load([Visit() for _ in range(args.buyers)], deadline, args.timeout)
         wait_for_quiet(args.quiet_wait, deadline)
@@ -603,10 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"in the database: {counted}")
         result, complete = summarise(args, load.visits, counted)
         print(json.dumps(result), flush=True)
-        return 0 if complete and result["oversold"] == 0 and result["errors_5xx"] == 0 else 1
-    except KeyboardInterrupt:
-        log("interrupted")
-        return 130
+        return result, complete and result["oversold"] == 0 and result["errors_5xx"] == 0
     finally:
         if gunicorn is not None:
             stop_gunicorn(gunicorn)
