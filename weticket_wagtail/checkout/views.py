@@ -47,6 +47,7 @@ def shop_context(
 
     Two queries however many ticket types there are (ticket types, cached availability). With a
     ``request`` and no bound form, the result is shared by every block of that event on the page.
+    Without a ``form`` the rows show an empty one (``form`` is None in the context).
     """
     memo = getattr(request, "_weticket_shops", None) if form is None else None
     if memo is not None and event.pk in memo:
@@ -54,12 +55,10 @@ def shop_context(
     if all_types is None:
         all_types = list(event.ticket_types.all())
     ticket_types = [tt for tt in all_types if tt.is_active]
-    if form is None:
-        form = TicketSelectionForm(event=event, ticket_types=ticket_types)
     left = event_availability(event)
     now = timezone.now()
     threshold = weticket_settings.FEW_LEFT_THRESHOLD
-    bound = form.is_bound
+    bound = form is not None and form.is_bound
     rows = []
     for ticket_type in ticket_types:
         pk = str(ticket_type.pk)
@@ -148,11 +147,12 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
     """The ticket selector; a valid POST holds the tickets and goes on to the checkout."""
     catalogue = get_catalogue(organisation_slug, event_slug)
     event, all_types = catalogue.event, catalogue.ticket_types
-    form = TicketSelectionForm(
-        request.POST or None, event=event, ticket_types=catalogue.active_ticket_types
-    )
+    form = None  # a page view shows an empty form: the rows are all it needs
     status = 200
     if request.method == "POST":
+        form = TicketSelectionForm(
+            request.POST, event=event, ticket_types=catalogue.active_ticket_types
+        )
         if form.is_valid():
             try:
                 reservation = reserve_tickets(event, form.quantities())
@@ -170,7 +170,7 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
         shop_context(event, form, all_types=all_types),
         event.organisation,
         status=status,
-        catalogue=None if form.is_bound else catalogue,
+        catalogue=catalogue if form is None else None,
     )
 
 

@@ -19,6 +19,7 @@ edits visible at once.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ from weticket_wagtail.conf import weticket_settings
 from ..models import Event, TicketType
 
 GENERATION_KEY = "weticket:catalogue:generation"
+#: Catalogues this process has already unpickled, by cache key: {key: (valid until, catalogue)}.
+_unpickled: dict[str, tuple[float, Catalogue]] = {}
+_UNPICKLED_MAX = 256
 #: Fields of the organisation a shop page never needs: secrets stay in the database.
 SECRET_FIELDS = ("organisation__mollie_api_key", "organisation__ticket_signing_key")
 
@@ -38,7 +42,8 @@ SECRET_FIELDS = ("organisation__mollie_api_key", "organisation__ticket_signing_k
 class Catalogue:
     """A published event (with its organisation) and all its ticket types in display order.
 
-    The ticket types' ``sold_count`` is not kept up to date here and is therefore ``None``.
+    Shared by the requests of a process: read it, never change it. The ticket types'
+    ``sold_count`` is not kept up to date here and is therefore ``None``.
     """
 
     event: Event
@@ -82,11 +87,19 @@ def shop_catalogue(organisation_slug: str, event_slug: str) -> Catalogue | None:
             generation = cache.get(GENERATION_KEY, generation)
     address = hashlib.sha256(f"{organisation_slug}/{event_slug}".encode()).hexdigest()[:32]
     key = f"weticket:catalogue:{generation}:{address}"  # short whatever the slugs' length
+    now = time.monotonic()
+    unpickled = _unpickled.get(key)
+    if unpickled is not None and unpickled[0] > now:
+        return unpickled[1]  # unpickling it again costs more than the rest of a page view
     catalogue = cache.get(key)
     if catalogue is None:
         catalogue = load_catalogue(organisation_slug, event_slug)
-        if catalogue is not None:
-            cache.set(key, catalogue, seconds)
+        if catalogue is None:
+            return None
+        cache.set(key, catalogue, seconds)
+    if len(_unpickled) >= _UNPICKLED_MAX:
+        _unpickled.clear()
+    _unpickled[key] = (now + seconds, catalogue)
     return catalogue
 
 
