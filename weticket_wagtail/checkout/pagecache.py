@@ -22,6 +22,7 @@ import hashlib
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -38,9 +39,11 @@ def cacheable(request: HttpRequest) -> bool:
     """Whether this request may get (and give) the shared page."""
     if not weticket_settings.SHOP_PAGE_CACHE_SECONDS or request.method != "GET":
         return False
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return False
+    # Without a session cookie nobody is signed in: no need to look the user up.
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return False
     return not len(messages.get_messages(request))  # len() leaves them for the page
 
 
