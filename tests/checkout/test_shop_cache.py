@@ -240,6 +240,15 @@ def test_the_page_cache_can_be_switched_off(on_sale, settings):
     assert visitor().get(SHOP).templates
 
 
+def test_without_the_catalogue_cache_pages_are_neither_stored_nor_shared(on_sale, settings):
+    from django.core.cache import cache
+
+    settings.WETICKET = {**settings.WETICKET, "CATALOGUE_CACHE_SECONDS": 0}
+    visitor().get(SHOP)
+    assert visitor().get(SHOP).templates
+    assert not [key for key in cache._cache if "shop-page" in key]
+
+
 def test_the_embedded_shop_is_stored_per_embedding_site(on_sale):
     organisation = on_sale["organisation"]
     organisation.embed_origins = "https://venue.example"

@@ -133,7 +133,8 @@ def render_framed(
     the shared page cache (``pagecache``)."""
     parent = allowed_parent(request, organisation)
     context = {**context, "embed_parent": parent, "embedded": bool(parent)}
-    if catalogue is not None and status == 200 and pagecache.cacheable(request):
+    shared = catalogue is not None and bool(catalogue.version) and status == 200
+    if shared and pagecache.cacheable(request):
         key = pagecache.page_key(template, context, catalogue.version)
         response = pagecache.serve(request, key, lambda: render(request, template, context))
     else:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.db import transaction
@@ -48,7 +48,8 @@ class Catalogue:
 
     event: Event
     ticket_types: list[TicketType]
-    #: Changes whenever anything in the catalogue may have changed (for keys of derived caches).
+    #: Set when the catalogue is cached, and new whenever anything in it may have changed (for
+    #: the keys of caches derived from it); empty when it comes straight from the database.
     version: str = ""
 
     @property
@@ -71,7 +72,7 @@ def load_catalogue(organisation_slug: str, event_slug: str) -> Catalogue | None:
     for ticket_type in ticket_types:
         ticket_type.event = event  # sale windows end at the event's start: no query for it
         ticket_type.sold_count = None  # goes stale in the cache: must not be sold from
-    return Catalogue(event=event, ticket_types=ticket_types, version=uuid.uuid4().hex)
+    return Catalogue(event=event, ticket_types=ticket_types)
 
 
 def shop_catalogue(organisation_slug: str, event_slug: str) -> Catalogue | None:
@@ -96,6 +97,7 @@ def shop_catalogue(organisation_slug: str, event_slug: str) -> Catalogue | None:
         catalogue = load_catalogue(organisation_slug, event_slug)
         if catalogue is None:
             return None
+        catalogue = replace(catalogue, version=uuid.uuid4().hex)
         cache.set(key, catalogue, seconds)
     if len(_unpickled) >= _UNPICKLED_MAX:
         _unpickled.clear()
