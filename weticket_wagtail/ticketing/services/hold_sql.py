@@ -142,7 +142,14 @@ class HoldStatements:
         at = self._datetime(expires_at)
         params = []
         for pk, qty in quantities.items():
-            params += [reservation_id, pk, qty, at, True]
+            values = {
+                "reservation": reservation_id,
+                "ticket_type": pk,
+                "quantity": qty,
+                "expires_at": at,
+                "is_live": True,
+            }
+            params += [values[f] for f in LINE_FIELDS]
         sql = self._insert_lines.format(rows=", ".join([self._line_row] * len(quantities)))
         cursor.execute(sql, params)
 
