@@ -3,7 +3,7 @@
 :func:`~weticket_wagtail.ticketing.services.reservations.reserve_tickets` runs in every
 buyer's request of a flash sale. Turning its querysets into SQL cost about four times the CPU
 of running that SQL (docs/performance.md), and on a small server that CPU is the limit on how
-many buyers are served per second. So the four statements are written here, from the models'
+many buyers are served per second. So its statements are written here, from the models'
 metadata (table and column names quoted for the database in use), and built once per
 connection and number of ticket types.
 
@@ -99,9 +99,22 @@ class HoldStatements:
         self._insert_reservation = (
             f"INSERT INTO {reservations} ({columns}) VALUES ({placeholders}) RETURNING {rs['id']}"  # noqa: S608
         )
-        columns = ", ".join(rl[f] for f in LINE_FIELDS)
-        self._insert_lines = f"INSERT INTO {lines} ({columns}) VALUES {{rows}}"  # noqa: S608
+        line_columns = ", ".join(rl[f] for f in LINE_FIELDS)
+        self._insert_lines = f"INSERT INTO {lines} ({line_columns}) VALUES {{rows}}"  # noqa: S608
         self._line_row = f"({', '.join(['%s'] * len(LINE_FIELDS))})"
+        # PostgreSQL writes the reservation and its lines in one statement.
+        self.one_statement_hold = connection.vendor == "postgresql"
+        line_values = {"reservation": "r.id", "ticket_type": "v.t", "quantity": "v.q"}
+        self._insert_hold = " ".join(
+            [
+                f"WITH r AS (INSERT INTO {reservations} ({columns})",  # noqa: S608
+                f"VALUES ({placeholders}) RETURNING {rs['id']})",
+                f"INSERT INTO {lines} ({line_columns})",
+                f"SELECT {', '.join(line_values.get(f, '%s') for f in LINE_FIELDS)}",
+                "FROM r, (VALUES {rows}) AS v (t, q)",
+                f"RETURNING {rl['reservation']}",
+            ]
+        )
 
     def _datetime(self, value: datetime):
         return self.ops.adapt_datetimefield_value(value)
@@ -122,8 +135,26 @@ class HoldStatements:
         cursor.execute(sql, [*ids, True, self._datetime(now), not_counting])
         return {pk: int(held) for pk, held in cursor.fetchall()}
 
-    def insert_reservation(self, cursor, reservation: Reservation) -> None:
-        """Insert ``reservation`` (unsaved, every field set) and give it its id."""
+    def insert_hold(self, cursor, reservation: Reservation, quantities: Mapping[int, int]) -> None:
+        """Insert ``reservation`` (unsaved, every field set) and a line per ticket type id in
+        ``quantities``; give the reservation its id."""
+        if not self.one_statement_hold:
+            if self.can_return_id:
+                self.insert_reservation(cursor, reservation)
+            else:  # no INSERT ... RETURNING (SQLite before 3.35)
+                reservation.save(force_insert=True, using=self.alias)
+            self.insert_lines(cursor, reservation.pk, quantities, reservation.expires_at)
+            return
+        extra = {"expires_at": self._datetime(reservation.expires_at), "is_live": True}
+        params = [*self._reservation_values(reservation)]
+        params += [extra[f] for f in LINE_FIELDS if f in extra]
+        for pk, qty in quantities.items():
+            params += [pk, qty]
+        rows = ", ".join(["(%s, %s)"] * len(quantities))
+        cursor.execute(self._insert_hold.format(rows=rows), params)
+        self._saved(reservation, cursor.fetchone()[0])
+
+    def _reservation_values(self, reservation: Reservation) -> list:
         values = {
             "token": reservation.token,
             "event": reservation.event_id,
@@ -131,10 +162,17 @@ class HoldStatements:
             "created_at": self._datetime(reservation.created_at),
             "expires_at": self._datetime(reservation.expires_at),
         }
-        cursor.execute(self._insert_reservation, [values[f] for f in RESERVATION_FIELDS])
-        reservation.pk = cursor.fetchone()[0]
+        return [values[f] for f in RESERVATION_FIELDS]
+
+    def _saved(self, reservation: Reservation, pk: int) -> None:
+        reservation.pk = pk
         reservation._state.adding = False
         reservation._state.db = self.alias
+
+    def insert_reservation(self, cursor, reservation: Reservation) -> None:
+        """Insert ``reservation`` (unsaved, every field set) and give it its id."""
+        cursor.execute(self._insert_reservation, self._reservation_values(reservation))
+        self._saved(reservation, cursor.fetchone()[0])
 
     def insert_lines(
         self, cursor, reservation_id: int, quantities: Mapping[int, int], expires_at: datetime

@@ -119,13 +119,7 @@ def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) ->
     statements = hold_sql.statements(connection)
     try:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
-            if statements.can_return_id:
-                statements.insert_reservation(cursor, reservation)
-            else:
-                reservation.save(force_insert=True, using=alias)
-            statements.insert_lines(
-                cursor, reservation.pk, {pk: wanted[pk] for pk in ids}, expires_at
-            )
+            statements.insert_hold(cursor, reservation, {pk: wanted[pk] for pk in ids})
             locked = statements.lock_ticket_types(cursor, event.pk, ids, now)
             if len(locked) != len(ids) or any(
                 not tt.min_per_order <= wanted[tt.pk] <= tt.max_per_order for tt in locked
