@@ -13,18 +13,17 @@ from django.utils import timezone
 from ..models import Event, ReservationLine, TicketType
 
 
-def live_holds(
-    ticket_type_ids: Iterable[int], now=None, *, not_counting: int | None = None
-) -> dict[int, int]:
-    """Tickets held by live, unexpired reservations, per ticket type id (one aggregate query),
-    leaving out the reservation with id ``not_counting``."""
+def live_holds(ticket_type_ids: Iterable[int], now=None) -> dict[int, int]:
+    """Tickets held by live, unexpired reservations, per ticket type id (one aggregate query)."""
     now = now or timezone.now()
-    lines = ReservationLine.objects.filter(
-        ticket_type_id__in=list(ticket_type_ids), is_live=True, expires_at__gt=now
+    rows = (
+        ReservationLine.objects.filter(
+            ticket_type_id__in=list(ticket_type_ids), is_live=True, expires_at__gt=now
+        )
+        .values("ticket_type_id")
+        .annotate(held=Sum("quantity"))
+        .order_by()
     )
-    if not_counting is not None:
-        lines = lines.exclude(reservation_id=not_counting)
-    rows = lines.values("ticket_type_id").annotate(held=Sum("quantity")).order_by()
     return {row["ticket_type_id"]: row["held"] for row in rows}
 
 
