@@ -40,6 +40,9 @@ def test_wheel_installs_into_a_new_wagtail_project(tmp_path):
     for shipped in (
         "weticket_wagtail/ticketing/migrations/0001_initial.py",
         "weticket_wagtail/locale/nl/LC_MESSAGES/django.mo",
+        "weticket_wagtail/checkout/templates/weticket_wagtail/checkout/base.html",
+        "weticket_wagtail/mail/templates/weticket_wagtail/email/_base.html",
+        "weticket_wagtail/static/weticket_wagtail/checkout.js",
     ):
         assert shipped in names, shipped
     assert "tests/" not in names and "example_site/" not in names

@@ -28,7 +28,7 @@ from weticket_wagtail.testing.factories import (
 from weticket_wagtail.ticketing.models import Order
 from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
-from weticket_wagtail.ticketing.views import TicketsViewSetGroup
+from weticket_wagtail.ticketing.viewsets import TicketsViewSetGroup
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from wagtail.test.utils.form_data import (
 
 from weticket_wagtail.privacy.models import NotificationCampaign, PolicyVersion
 from weticket_wagtail.privacy.services import campaigns
-from weticket_wagtail.privacy.views import CAMPAIGN_POLICY, VERSION_POLICY
+from weticket_wagtail.privacy.viewsets import CAMPAIGN_POLICY, VERSION_POLICY
 from weticket_wagtail.testing.factories import UserFactory
 
 from .conftest import make_orders, publish

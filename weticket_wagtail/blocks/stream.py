@@ -12,7 +12,7 @@ from wagtail import blocks
 from weticket_wagtail.checkout.views import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
-from .choosers import event_chooser_viewset, organisation_chooser_viewset
+from .viewsets import event_chooser_viewset, organisation_chooser_viewset
 
 _BaseEventChooserBlock = event_chooser_viewset.get_block_class(
     name="EventChooserBlock", module_path="weticket_wagtail.blocks.stream"

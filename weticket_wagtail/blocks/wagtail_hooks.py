@@ -1,8 +1,8 @@
 from django.contrib import messages
 from wagtail import hooks
 
-from .choosers import event_chooser_viewset, organisation_chooser_viewset
 from .models import BrandedTicketPage
+from .viewsets import event_chooser_viewset, organisation_chooser_viewset
 
 
 @hooks.register("register_admin_viewset")

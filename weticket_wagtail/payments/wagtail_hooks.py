@@ -3,10 +3,10 @@ from wagtail import hooks
 
 from weticket_wagtail.ticketing.models import Order
 
-from .admin_views import ORDER_POLICY, OrderViewSet
+from .viewsets import ORDER_POLICY, OrderViewSet
 
 if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see admin_views.py).
+    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
     from wagtail.permissions import register_permission_policy
 
     register_permission_policy(Order, ORDER_POLICY)

@@ -4,10 +4,10 @@ from wagtail import hooks
 
 from .models import NotificationCampaign, PolicyVersion
 from .panels import CampaignsInProgressPanel
-from .views import CAMPAIGN_POLICY, VERSION_POLICY, PrivacyViewSetGroup
+from .viewsets import CAMPAIGN_POLICY, VERSION_POLICY, PrivacyViewSetGroup
 
 if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see views.py).
+    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
     from wagtail.permissions import register_permission_policy
 
     register_permission_policy(PolicyVersion, VERSION_POLICY)

@@ -3,10 +3,10 @@ from wagtail import hooks
 
 from .models import Event, Organisation
 from .permissions import policy_for
-from .views import TicketsViewSetGroup
+from .viewsets import TicketsViewSetGroup
 
 if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see views.py).
+    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
     from wagtail.permissions import register_permission_policy
 
     register_permission_policy(Organisation, policy_for(Organisation))

@@ -4,7 +4,7 @@ Orders are made by buyers, never in the admin, so the viewset has no add, edit, 
 history or usage views: its URLs are the index (with search, filters and the spreadsheet
 export), the inspect view, and two operations, refund and resend confirmation, which call the
 payment and notification services. Every view is scoped to the user's organisations through
-:class:`~weticket_wagtail.ticketing.views.ScopedModelViewSet`; another organisation's order
+:class:`~weticket_wagtail.ticketing.viewsets.ScopedModelViewSet`; another organisation's order
 answers 404.
 """
 
@@ -46,7 +46,7 @@ from weticket_wagtail.ticketing.models import Event, Order
 from weticket_wagtail.ticketing.permissions import OrganisationScopedPolicy, scope_queryset
 from weticket_wagtail.ticketing.services.notifications import resend_order_confirmation
 from weticket_wagtail.ticketing.services.tickets import format_money
-from weticket_wagtail.ticketing.views import ScopedModelViewSet, TicketsViewSetGroup
+from weticket_wagtail.ticketing.viewsets import ScopedModelViewSet, TicketsViewSetGroup
 
 from .models import Payment, Refund
 from .services import (
