@@ -172,6 +172,80 @@ def test_timeout_mode_then_idempotent_retry(double: MollieDouble) -> None:
     assert list(double.payments) == [replay.id]  # ...and the retry gets that payment.
 
 
+def fail_in_python(double: MollieDouble, paths_prefix: str) -> None:
+    double.fail_next(1, mode="500", paths_prefix=paths_prefix, method="POST")
+
+
+def fail_over_http(double: MollieDouble, paths_prefix: str) -> None:
+    body = {"count": 1, "mode": "500", "paths_prefix": paths_prefix, "method": "POST"}
+    assert requests.post(f"{double.base_url}/_control/fail", json=body, timeout=5).ok
+
+
+@pytest.mark.parametrize("queue_failure", [fail_in_python, fail_over_http])
+@pytest.mark.parametrize("paths_prefix", ["/v2/payments/{id}/refunds", "/v2/payments/*/refunds"])
+def test_failing_only_refund_creation_then_retry_refunds_once(
+    double: MollieDouble, queue_failure, paths_prefix: str
+) -> None:
+    client = make_client(double)
+    payment = client.payments.create(payment_data())
+    double.set_status(payment.id, "paid", notify=False)
+    queue_failure(double, paths_prefix.format(id=payment.id))
+
+    # Requests other than creating a refund are not hit by the failure...
+    payment = client.payments.get(payment.id)
+    assert payment.refunds.list().count == 0
+    assert client.payments.create(payment_data()).status == "open"
+
+    # ...creating the refund is, once, and nothing is refunded...
+    data = {"amount": {"currency": "EUR", "value": "4.00"}, "description": "1 ticket"}
+    with pytest.raises(ResponseError) as excinfo:
+        payment.refunds.create(data, idempotency_key="refund-7")
+    assert excinfo.value.status == 500
+    assert double.refunds == {}
+
+    # ...and retrying with the same Idempotency-Key refunds exactly once.
+    refund = payment.refunds.create(data, idempotency_key="refund-7")
+    assert payment.refunds.create(data, idempotency_key="refund-7").id == refund.id
+    assert list(double.refunds) == [refund.id]
+    assert client.payments.get(payment.id).amount_remaining == {"value": "6.00", "currency": "EUR"}
+    creations = [r for r in double.api_requests if r["path"].endswith("/refunds")]
+    assert [(r["method"], r["status"], r["replayed"]) for r in creations] == [
+        ("GET", 200, False),
+        ("POST", 201, False),
+        ("POST", 201, True),
+    ]
+
+
+def test_refund_created_despite_a_timeout_is_not_made_again_by_the_retry(
+    double: MollieDouble,
+) -> None:
+    client = make_client(double, timeout=0.3)
+    payment = client.payments.create(payment_data())
+    double.set_status(payment.id, "paid", notify=False)
+    double.fail_next(1, mode="timeout", paths_prefix="/v2/payments/*/refunds", method="POST")
+    data = {"amount": {"currency": "EUR", "value": "10.00"}}
+    refunds = client.payments.get(payment.id).refunds
+
+    with pytest.raises(RequestError):  # the client gives up; the double goes on after 1 s
+        refunds.create(data, idempotency_key="refund-8")
+    deadline = time.monotonic() + 3
+    while not double.refunds and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(double.refunds) == 1
+
+    retried = refunds.create(data, idempotency_key="refund-8")
+    assert list(double.refunds) == [retried.id]
+    assert client.payments.get(payment.id).amount_remaining["value"] == "0.00"
+
+
+def test_fail_next_refuses_an_unknown_method(double: MollieDouble) -> None:
+    with pytest.raises(ValueError, match="method must be one of"):
+        double.fail_next(1, method="PUT")
+    response = requests.post(f"{double.base_url}/_control/fail", json={"method": "PUT"}, timeout=5)
+    assert response.status_code == 400
+    assert make_client(double).payments.create(payment_data()).status == "open"
+
+
 # ---------------------------------------------------------------- request log
 
 
