@@ -40,11 +40,11 @@ def paid_at_mollie(shop, mollie):
 
 @pytest.fixture
 def confirmation_breaks(monkeypatch):
-    """Issuing tickets raises an error whose text quotes the order's token (as a database
-    error quoting a row would)."""
+    """Issuing tickets raises an error whose text quotes the order's token and the buyer's
+    email (as a database error quoting a row would)."""
 
     def broken(order, lines):
-        raise RuntimeError(f"cannot issue tickets for order/{order.token}/")
+        raise RuntimeError(f"no tickets for order/{order.token}/ (to {order.buyer_email})")
 
     monkeypatch.setattr(order_service, "issue_tickets", broken)
     return monkeypatch
@@ -67,12 +67,13 @@ def test_an_error_while_confirming_answers_503_and_logs_no_token(
     # Nothing half-done: the payment and the order are as before, with the error recorded.
     assert order.status == Order.Status.PENDING and not order.tickets.exists()
     assert payment.status == Payment.Status.OPEN and payment.apply_failures == 1
-    assert "RuntimeError" in payment.last_error and order.token not in payment.last_error
+    assert "RuntimeError" in payment.last_error
+    assert order.token not in payment.last_error and order.buyer_email not in payment.last_error
     assert not OutboxMessage.objects.filter(
         topic="order_confirmation", to="ada@alpha.example"
     ).exists()
     assert "RuntimeError" in caplog.text and REDACTED in caplog.text
-    assert order.token not in caplog.text
+    assert order.token not in caplog.text and order.buyer_email not in caplog.text
     assert order.reservation.token not in caplog.text
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from weticket_wagtail.conf import weticket_settings
-from weticket_wagtail.logsafe import redact_tokens
+from weticket_wagtail.logsafe import scrub_error
 from weticket_wagtail.tasks_runtime import run_task
 from weticket_wagtail.ticketing.models import Order
 from weticket_wagtail.ticketing.services import notifications
@@ -355,7 +355,7 @@ def _fail_order(payment: Payment, status: str) -> None:
 def _note_apply_failure(payment: Payment, status: str, exc: Exception) -> None:
     """Record an unexpected error applying ``status`` (its own transaction: the one that failed
     was rolled back), and refund a paid payment that failed too often."""
-    detail = redact_tokens(f"{type(exc).__name__}: {exc}".replace("\n", " "))[:255]
+    detail = scrub_error(f"{type(exc).__name__}: {exc}")[:255]
     logger.error(
         "Payment %s of order %s: applying %r failed: %s",
         payment.pk,
@@ -374,7 +374,7 @@ def _note_apply_failure(payment: Payment, status: str, exc: Exception) -> None:
             logger.error(
                 "Payment %s: refunding it failed too: %s",
                 payment.pk,
-                redact_tokens(f"{type(second).__name__}: {second}"),
+                scrub_error(f"{type(second).__name__}: {second}"),
             )
 
 

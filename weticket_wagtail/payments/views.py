@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from weticket_wagtail.logsafe import redact_tokens
+from weticket_wagtail.logsafe import scrub_error
 
 from .services import PaymentUnavailable, sync_payment
 
@@ -38,7 +38,7 @@ def mollie_webhook(request: HttpRequest) -> HttpResponse:
         logger.error(
             "Mollie webhook for %s not applied: %s",
             mollie_id,
-            redact_tokens(f"{type(exc).__name__}: {exc}".replace("\n", " "))[:300],
+            scrub_error(f"{type(exc).__name__}: {exc}")[:300],
         )
         return HttpResponse("retry later", status=503, content_type="text/plain")
     if payment is None:
