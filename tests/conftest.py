@@ -50,6 +50,17 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+@pytest.fixture
+def mollie(settings, mollie_double):  # noqa: F811 - the fixture imported above
+    """Point the plugin at the test double."""
+    settings.WETICKET = {
+        **settings.WETICKET,
+        "MOLLIE_API_ENDPOINT": mollie_double.api_endpoint,
+        "MOLLIE_TIMEOUT": 3,
+    }
+    return mollie_double
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (cached availability must not leak between tests)."""

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     # The absolute URL at which Mollie can reach this site, e.g. "https://tickets.example.org".
     # Webhook URLs are built from it.
     "PUBLIC_BASE_URL": "",
+    # The class that talks to the payment service (a weticket_wagtail.payments.providers
+    # .PaymentProvider subclass, by dotted path). Mollie is the one shipped.
+    "PAYMENT_PROVIDER": "weticket_wagtail.payments.providers.mollie.MollieProvider",
     # Mollie's API endpoint. Leave empty for the real Mollie; the demo points it at the test double.
     "MOLLIE_API_ENDPOINT": "",
     # A Mollie API key to use for organisations that have none (the demo's test double).

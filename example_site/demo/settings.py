@@ -143,6 +143,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "weticket_wagtail.ticketing.tasks.release_expired_reservations_task",
         "schedule": 60.0,
     },
+    "weticket-send-owed-refunds": {
+        "task": "weticket_wagtail.payments.tasks.send_owed_refunds_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "weticket-reconcile-payments": {
+        "task": "weticket_wagtail.payments.tasks.reconcile_payments_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 WETICKET = {

@@ -13,17 +13,6 @@ ORG_KEY = "test_" + "OrgKey" * 6
 
 
 @pytest.fixture
-def mollie(settings, mollie_double):
-    """Point the plugin at the test double."""
-    settings.WETICKET = {
-        **settings.WETICKET,
-        "MOLLIE_API_ENDPOINT": mollie_double.api_endpoint,
-        "MOLLIE_TIMEOUT": 3,
-    }
-    return mollie_double
-
-
-@pytest.fixture
 def on_sale(db):
     organisation = OrganisationFactory(
         name="Stichting Test", slug="test-org", mollie_api_key=ORG_KEY, primary_colour="#7c2d12"

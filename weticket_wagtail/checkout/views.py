@@ -19,14 +19,22 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weticket_wagtail.conf import weticket_settings
-from weticket_wagtail.payments.models import Payment
-from weticket_wagtail.payments.services import PaymentUnavailable, start_payment, sync_payment
+from weticket_wagtail.payments.services import (
+    open_payment,
+    owed_refund_total,
+    start_payment,
+    sync_latest_payment,
+)
 from weticket_wagtail.privacy.services.versions import statement_url
 from weticket_wagtail.ticketing.models import Event, Order, Reservation
 from weticket_wagtail.ticketing.services.availability import event_availability
 from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalogue
 from weticket_wagtail.ticketing.services.errors import CheckoutError
-from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
+from weticket_wagtail.ticketing.services.orders import (
+    place_order,
+    reopen_for_payment,
+    reservation_total,
+)
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
 from weticket_wagtail.ticketing.services.tickets import format_money, order_pdf
 
@@ -215,7 +223,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         "event": event,
         "organisation": event.organisation,
         "lines": lines,
-        "total": sum(line.ticket_type.price * line.quantity for line in lines),
+        "total": reservation_total(lines),
         "form": form,
         "privacy_url": statement_url(request, translation.get_language())
         or weticket_settings.PRIVACY_STATEMENT_URL,
@@ -269,20 +277,16 @@ def get_order(token: str) -> Order:
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     """The buyer's order page: status, tickets, PDF, and a way to (re)try paying."""
     order = get_order(token)
-    open_payment = (
-        order.payments.filter(status=Payment.Status.OPEN).exclude(checkout_url="").first()
-        if order.status == Order.Status.PENDING
-        else None
-    )
     context = {
         "order": order,
         "event": order.event,
         "organisation": order.organisation,
         "lines": list(order.lines.all()),
         "tickets": list(order.tickets.select_related("line")),
-        "open_payment": open_payment,
-        "can_pay": order.status in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED)
-        and not order.is_free,
+        "open_payment": open_payment(order),
+        "can_pay": order.can_be_paid,
+        # Owed refunds are not refunded until the provider accepted them: say "being refunded".
+        "being_refunded": owed_refund_total(order),
     }
     response = render_framed(
         request, "weticket_wagtail/checkout/order.html", context, order.organisation
@@ -309,12 +313,7 @@ def order_return(request: HttpRequest, token: str) -> HttpResponse:
     """Where Mollie sends the buyer back: sync the payment (webhooks may not reach a dev
     machine), then show the order."""
     order = get_order(token)
-    payment = order.payments.exclude(mollie_id=None).order_by("-pk").first()
-    if payment is not None and not payment.is_final:
-        try:
-            sync_payment(payment.mollie_id)
-        except PaymentUnavailable:
-            pass  # the order page says "awaiting payment"; the webhook will catch up
+    sync_latest_payment(order)  # never raises: the order page says "awaiting payment" meanwhile
     return redirect("weticket_checkout:order", token=order.token)
 
 

@@ -3,6 +3,7 @@ from wagtail import hooks
 
 from weticket_wagtail.ticketing.models import Order
 
+from .audit import register_actions
 from .viewsets import ORDER_POLICY, OrderViewSet
 
 if WAGTAIL_VERSION >= (8, 0):
@@ -15,3 +16,9 @@ if WAGTAIL_VERSION >= (8, 0):
 @hooks.register("register_admin_viewset")
 def register_orders_viewset():
     return OrderViewSet("weticket_orders")
+
+
+@hooks.register("register_log_actions")
+def register_order_log_actions(actions):
+    """Refunds, resends and exports, as the order's audit log shows them (see audit.py)."""
+    register_actions(actions)

@@ -586,6 +586,12 @@ class Order(models.Model):
         return self.total == 0
 
     @property
+    def can_be_paid(self) -> bool:
+        """Whether the buyer may (still, or again) pay: awaiting payment or after a failed
+        attempt, and not free."""
+        return self.status in (self.Status.PENDING, self.Status.PAYMENT_FAILED) and not self.is_free
+
+    @property
     def vat_total(self) -> Decimal:
         return sum((line.vat_amount for line in self.lines.all()), Decimal("0"))
 
