@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.money import format_money
 from weticket_wagtail.payments.models import Payment
 from weticket_wagtail.payments.services import PaymentUnavailable, start_payment, sync_payment
 from weticket_wagtail.privacy.services.versions import statement_url
@@ -28,7 +29,7 @@ from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalo
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
-from weticket_wagtail.ticketing.services.tickets import format_money, order_pdf
+from weticket_wagtail.ticketing.services.tickets import order_pdf
 
 from . import pagecache
 from .calendar import event_calendar

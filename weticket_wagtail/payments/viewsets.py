@@ -42,10 +42,10 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
 from weticket_wagtail.mail.models import OutboxMessage
+from weticket_wagtail.money import format_money, site_currency
 from weticket_wagtail.ticketing.models import Event, Order
 from weticket_wagtail.ticketing.permissions import OrganisationScopedPolicy, scope_queryset
 from weticket_wagtail.ticketing.services.notifications import resend_order_confirmation
-from weticket_wagtail.ticketing.services.tickets import format_money
 from weticket_wagtail.ticketing.viewsets import ScopedModelViewSet, TicketsViewSetGroup
 
 from .models import Payment, Refund
@@ -288,7 +288,7 @@ class RefundForm(forms.Form):
     """How much to refund; never more than what is still refundable."""
 
     amount = forms.DecimalField(
-        label=gettext_lazy("Amount (EUR)"),
+        label=gettext_lazy("Amount"),
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
@@ -301,10 +301,11 @@ class RefundForm(forms.Form):
         help_text=gettext_lazy("Optional. Mollie shows it to the buyer as the refund description."),
     )
 
-    def __init__(self, *args, refundable: Decimal, currency: str = "EUR", **kwargs):
+    def __init__(self, *args, refundable: Decimal, currency: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.refundable = refundable
-        self.currency = currency
+        self.currency = currency or site_currency()
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": self.currency}
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]

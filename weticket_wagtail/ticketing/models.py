@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -18,6 +20,7 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 from weticket_wagtail.fields import EncryptedTextField
+from weticket_wagtail.money import site_currency
 
 from .panels import EmbedSnippetPanel
 from .validators import (
@@ -303,6 +306,11 @@ class Event(index.Indexed, ClusterableModel):
         return SaleState(self.sale_state()).label
 
 
+#: "Price (EUR)" in the editor, in whatever currency the site sells (the field itself says
+#: "price", so its migrations do not depend on the setting).
+PRICE_HEADING = format_lazy("{} ({})", _("Price"), lazy(site_currency, str)())
+
+
 class TicketType(Orderable):
     """A kind of admission to an event, with its price and how many there are."""
 
@@ -312,7 +320,7 @@ class TicketType(Orderable):
     name = models.CharField(_("name"), max_length=120)
     description = models.CharField(_("description"), max_length=255, blank=True)
     price = models.DecimalField(
-        _("price (EUR)"),
+        _("price"),
         max_digits=9,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"), message=_("The price cannot be negative."))],
@@ -361,7 +369,13 @@ class TicketType(Orderable):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("is_active")]),
         FieldPanel("description"),
-        FieldRowPanel([FieldPanel("price"), FieldPanel("vat_rate"), FieldPanel("capacity")]),
+        FieldRowPanel(
+            [
+                FieldPanel("price", heading=PRICE_HEADING),
+                FieldPanel("vat_rate"),
+                FieldPanel("capacity"),
+            ]
+        ),
         FieldRowPanel([FieldPanel("sale_starts_at"), FieldPanel("sale_ends_at")]),
         FieldRowPanel([FieldPanel("min_per_order"), FieldPanel("max_per_order")]),
     ]
@@ -568,7 +582,7 @@ class Order(models.Model):
     amount_refunded = models.DecimalField(
         _("refunded"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(_("currency"), max_length=3, default=site_currency)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
