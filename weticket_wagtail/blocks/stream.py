@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from weticket_wagtail.checkout.views import shop_context
+from weticket_wagtail.checkout.presenters import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
 from .viewsets import event_chooser_viewset, organisation_chooser_viewset

@@ -211,6 +211,8 @@ class SaleState(models.TextChoices):
     NOT_STARTED = "not_started", _("Sale not started")
     ON_SALE = "on_sale", _("On sale")
     SALE_ENDED = "sale_ended", _("Sale ended")
+    #: A ticket type on sale with nothing left (the shop's rows; a sale window alone never is).
+    SOLD_OUT = "sold_out", _("Sold out")
     PAST = "past", _("Event is over")
     NO_TICKETS = "no_tickets", _("No tickets")
 
