@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,8 @@ class PaymentsConfig(AppConfig):
     label = "weticket_payments"
     verbose_name = _("Payments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .checks import check_webhook_url
+
+        checks.register(check_webhook_url, checks.Tags.urls)

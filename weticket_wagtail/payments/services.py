@@ -77,7 +77,7 @@ def webhook_url() -> str | None:
     base = weticket_settings.PUBLIC_BASE_URL
     if not base:
         return None
-    return base.rstrip("/") + reverse("weticket_checkout:mollie_webhook")
+    return base.rstrip("/") + reverse("weticket_payments:mollie_webhook")
 
 
 def start_payment(order: Order, *, redirect_url: str) -> Payment:
