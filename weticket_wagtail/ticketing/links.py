@@ -9,26 +9,26 @@ links are empty. A project that serves the buyer's pages itself registers its ow
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from django.db.models import Model
 
 from weticket_wagtail.conf import weticket_settings
 
-if TYPE_CHECKING:  # models import panels, which import this module
-    from .models import Event, Order
+# Orders and events are typed as plain models: ticketing's models import its panels, which
+# import this module, so it imports nothing of ticketing (not even for type checking).
 
 
 class BuyerLinks:
     """Site-relative paths of the buyer's pages; this base knows none (each answers ``""``)."""
 
-    def order_path(self, order: Order) -> str:
+    def order_path(self, order: Model) -> str:
         """The buyer's order page (status, tickets, retry payment); its URL holds the token."""
         return ""
 
-    def shop_path(self, event: Event) -> str:
+    def shop_path(self, event: Model) -> str:
         """The event's ticket shop."""
         return ""
 
-    def embed_path(self, event: Event) -> str:
+    def embed_path(self, event: Model) -> str:
         """The shop as another website frames it (see ``embed.js``)."""
         return ""
 
@@ -52,16 +52,16 @@ def absolute(path: str) -> str:
     return weticket_settings.PUBLIC_BASE_URL.rstrip("/") + path if path else ""
 
 
-def order_url(order: Order) -> str:
+def order_url(order: Model) -> str:
     """The absolute URL of ``order``'s page, for emails; ``""`` when no resolver knows it."""
     return absolute(_resolver.order_path(order))
 
 
-def shop_url(event: Event) -> str:
+def shop_url(event: Model) -> str:
     """The absolute URL of ``event``'s shop; ``""`` when no resolver knows it."""
     return absolute(_resolver.shop_path(event))
 
 
-def embed_url(event: Event) -> str:
+def embed_url(event: Model) -> str:
     """The absolute URL another website frames to sell ``event``'s tickets."""
     return absolute(_resolver.embed_path(event))
