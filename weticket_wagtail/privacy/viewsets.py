@@ -31,10 +31,10 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .diff import diff_versions
 from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
 from .permissions import ViewOnlyPermissionPolicy
 from .services.campaigns import progress
-from .services.diff import diff_versions
 
 VERSION_POLICY = ViewOnlyPermissionPolicy(PolicyVersion)
 CAMPAIGN_POLICY = ViewOnlyPermissionPolicy(NotificationCampaign, superusers_only=True)
