@@ -207,14 +207,13 @@ class OrganisationMembership(models.Model):
 
 
 class SaleState(models.TextChoices):
-    DRAFT = "draft", _("Not published")
+    """Where a ticket type's sale is: its sale window (``TicketType.sale_state``), or sold out."""
+
     NOT_STARTED = "not_started", _("Sale not started")
     ON_SALE = "on_sale", _("On sale")
     SALE_ENDED = "sale_ended", _("Sale ended")
     #: A ticket type on sale with nothing left (the shop's rows; a sale window alone never is).
     SOLD_OUT = "sold_out", _("Sold out")
-    PAST = "past", _("Event is over")
-    NO_TICKETS = "no_tickets", _("No tickets")
 
 
 class Event(index.Indexed, ClusterableModel):
@@ -288,24 +287,6 @@ class Event(index.Indexed, ClusterableModel):
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The event must end after it starts.")})
-
-    def sale_state(self, now=None) -> str:
-        """Where the event is in its life, derived from its ticket types' sale windows."""
-        now = now or timezone.now()
-        if not self.is_published:
-            return SaleState.DRAFT
-        if self.ends_at and self.ends_at <= now:
-            return SaleState.PAST
-        states = {tt.sale_state(now) for tt in self.ticket_types.all() if tt.is_active}
-        if not states:
-            return SaleState.NO_TICKETS
-        for state in (SaleState.ON_SALE, SaleState.NOT_STARTED):
-            if state in states:
-                return state
-        return SaleState.SALE_ENDED
-
-    def get_sale_state_display(self) -> str:
-        return SaleState(self.sale_state()).label
 
 
 #: "Price (EUR)" in the editor, in whatever currency the site sells (the field itself says
@@ -491,10 +472,6 @@ class Reservation(models.Model):
             self.status in (self.Status.ACTIVE, self.Status.ORDERED)
             and self.expires_at > timezone.now()
         )
-
-    @property
-    def seconds_left(self) -> int:
-        return max(0, int((self.expires_at - timezone.now()).total_seconds()))
 
 
 class ReservationLine(models.Model):
