@@ -39,3 +39,10 @@ def test_an_order_keeps_its_currency_when_the_setting_changes(client, settings, 
     settings.WETICKET = {**settings.WETICKET, "CURRENCY": "USD"}
     page = client.get(f"/tickets/order/{order.token}/", HTTP_ACCEPT_LANGUAGE="en")
     assert "€ 0.00" in page.content.decode() and "$" not in page.content.decode()
+
+
+def test_the_event_editor_labels_prices_in_the_sites_currency(admin_client, settings, on_sale):
+    settings.WETICKET = {**settings.WETICKET, "CURRENCY": "GBP"}
+    url = f"/admin/weticket_events/edit/{on_sale['event'].pk}/"
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Price (GBP)" in page and "(EUR)" not in page
