@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from weticket_wagtail.checkout.views import shop_context
+from weticket_wagtail.checkout.presenters import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
 from .viewsets import event_chooser_viewset, organisation_chooser_viewset
@@ -71,7 +71,15 @@ class TicketTypeSubsetBlock(blocks.MultipleChoiceBlock):
         return [str(pk) for pk in value or []]
 
 
-class TicketShopBlock(blocks.StructBlock):
+class TicketsGroupBlock(blocks.StructBlock):
+    """The "Tickets" group of the block picker, each block previewed with a real event."""
+
+    class Meta:
+        group = _("Tickets")
+        preview_template = "weticket_wagtail/blocks/preview.html"
+
+
+class TicketShopBlock(TicketsGroupBlock):
     """The ticket selector of one event, with live availability; submitting starts the checkout."""
 
     event = EventChooserBlock(label=_("Event"))
@@ -93,8 +101,6 @@ class TicketShopBlock(blocks.StructBlock):
         icon = "tag"
         template = "weticket_wagtail/blocks/ticket_shop.html"
         label = _("Ticket shop")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Sell the tickets of one event, right on this page.")
 
     def get_preview_value(self):
@@ -119,7 +125,7 @@ class TicketShopBlock(blocks.StructBlock):
         return context
 
 
-class EventListBlock(blocks.StructBlock):
+class EventListBlock(TicketsGroupBlock):
     """Upcoming events of an organisation, each linking to its shop."""
 
     organisation = OrganisationChooserBlock(label=_("Organisation"))
@@ -136,8 +142,6 @@ class EventListBlock(blocks.StructBlock):
         icon = "list-ul"
         template = "weticket_wagtail/blocks/event_list.html"
         label = _("Upcoming events")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("A list of an organisation's upcoming events with links to buy tickets.")
 
     def get_preview_value(self):
@@ -160,7 +164,7 @@ class EventListBlock(blocks.StructBlock):
         return context
 
 
-class EventDetailsBlock(blocks.StructBlock):
+class EventDetailsBlock(TicketsGroupBlock):
     """When and where: date and time, the venue with a map link, and an .ics download."""
 
     event = EventChooserBlock(label=_("Event"))
@@ -172,8 +176,6 @@ class EventDetailsBlock(blocks.StructBlock):
         icon = "date"
         template = "weticket_wagtail/blocks/event_details.html"
         label = _("Event details")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Date, time and venue of an event, with a map and an add-to-calendar link.")
 
     def get_preview_value(self):

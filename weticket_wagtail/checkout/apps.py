@@ -13,3 +13,9 @@ class CheckoutConfig(AppConfig):
 
         # Buyer URLs carry tokens; Django logs the path of every error answer.
         install_request_log_redaction()
+
+        from weticket_wagtail.ticketing.links import register_buyer_links
+
+        from .links import CheckoutLinks
+
+        register_buyer_links(CheckoutLinks())

@@ -12,10 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weticket_wagtail.conf import weticket_settings
@@ -26,8 +23,7 @@ from weticket_wagtail.payments.services import (
     sync_latest_payment,
 )
 from weticket_wagtail.privacy.services.versions import statement_url
-from weticket_wagtail.ticketing.models import Event, Order, Reservation
-from weticket_wagtail.ticketing.services.availability import event_availability
+from weticket_wagtail.ticketing.models import Order, Reservation
 from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalogue
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.orders import (
@@ -36,80 +32,14 @@ from weticket_wagtail.ticketing.services.orders import (
     reservation_total,
 )
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
-from weticket_wagtail.ticketing.services.tickets import format_money, order_pdf
+from weticket_wagtail.ticketing.services.tickets import order_pdf
 
 from . import pagecache
 from .calendar import event_calendar
-from .forms import QUANTITY_PREFIX, BuyerForm, TicketSelectionForm
+from .forms import BuyerForm, TicketSelectionForm
 from .framing import allowed_parent, apply_frame_policy
+from .presenters import shop_context
 from .ratelimit import rate_limited
-
-
-def shop_context(
-    event: Event,
-    form: TicketSelectionForm | None = None,
-    request=None,
-    all_types: list | None = None,
-) -> dict:
-    """Everything the ticket selector needs, as ready-to-print rows.
-
-    Two queries however many ticket types there are (ticket types, cached availability). With a
-    ``request`` and no bound form, the result is shared by every block of that event on the page.
-    Without a ``form`` the rows show an empty one (``form`` is None in the context).
-    """
-    memo = getattr(request, "_weticket_shops", None) if form is None else None
-    if memo is not None and event.pk in memo:
-        return memo[event.pk]
-    if all_types is None:
-        all_types = list(event.ticket_types.all())
-    ticket_types = [tt for tt in all_types if tt.is_active]
-    left = event_availability(event)
-    now = timezone.now()
-    threshold = weticket_settings.FEW_LEFT_THRESHOLD
-    bound = form is not None and form.is_bound
-    rows = []
-    for ticket_type in ticket_types:
-        pk = str(ticket_type.pk)
-        state = ticket_type.sale_state(now)
-        count = left.get(ticket_type.pk, 0)
-        if state == "on_sale" and count <= 0:
-            state = "sold_out"
-        name = f"{QUANTITY_PREFIX}{pk}"
-        rows.append(
-            {
-                "ticket_type": ticket_type,
-                "pk": pk,
-                "state": state,
-                "state_text": _state_text(state, ticket_type, count, threshold),
-                "remaining": count,
-                "price_text": format_money(ticket_type.price) if ticket_type.price else _("Free"),
-                "input_name": name,
-                "input_id": f"id_{name}",
-                "input_label": _("Number of “%(name)s” tickets") % {"name": ticket_type.name},
-                "value": (form.data.get(name) or "0") if bound else "0",
-                "errors": form.errors.get(name, []) if bound else [],
-                "max": ticket_type.max_per_order,
-            }
-        )
-    context = {"event": event, "organisation": event.organisation, "rows": rows, "form": form}
-    if request is not None and not bound:
-        if memo is None:
-            memo = request._weticket_shops = {}
-        memo[event.pk] = context
-    return context
-
-
-def _state_text(state: str, ticket_type, count: int, threshold: int) -> str:
-    if state == "sold_out":
-        return _("Sold out")
-    if state == "not_started":
-        when = date_format(timezone.localtime(ticket_type.sale_starts_at), "DATETIME_FORMAT")
-        return _("On sale from %(when)s") % {"when": when}
-    if state == "sale_ended":
-        return _("Sale ended")
-    if 0 < count <= threshold:
-        return ngettext("Only %(count)d left", "Only %(count)d left", count) % {"count": count}
-    return ""
 
 
 def get_catalogue(organisation_slug: str, event_slug: str) -> Catalogue:

@@ -20,8 +20,8 @@ from wagtail.log_actions import LogFormatter
 from wagtail.log_actions import log as wagtail_log
 from wagtail.models import ModelLogEntry
 
+from weticket_wagtail.money import format_money
 from weticket_wagtail.ticketing.models import Order
-from weticket_wagtail.ticketing.services.tickets import format_money
 
 REFUND_REQUESTED = "weticket.refund.request"
 REFUND_OWED = "weticket.refund.owe"

@@ -32,12 +32,12 @@ from django.utils.translation import gettext_lazy
 
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.logsafe import scrub_error
+from weticket_wagtail.money import format_money
 from weticket_wagtail.tasks_runtime import run_task
 from weticket_wagtail.ticketing.models import Order
 from weticket_wagtail.ticketing.services import notifications
 from weticket_wagtail.ticketing.services import orders as order_service
 from weticket_wagtail.ticketing.services.errors import CheckoutError
-from weticket_wagtail.ticketing.services.tickets import format_money
 
 from . import audit
 from .errors import PaymentError, PaymentRefused, PaymentUnavailable, RefundError
@@ -156,7 +156,7 @@ def webhook_url() -> str | None:
     base = weticket_settings.PUBLIC_BASE_URL
     if not base:
         return None
-    return base.rstrip("/") + reverse("weticket_checkout:mollie_webhook")
+    return base.rstrip("/") + reverse("weticket_payments:mollie_webhook")
 
 
 def start_payment(order: Order, *, redirect_url: str) -> Payment:

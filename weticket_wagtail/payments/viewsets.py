@@ -18,7 +18,6 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpResponseRedirect
@@ -42,10 +41,11 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
 from weticket_wagtail.mail.models import OutboxMessage
+from weticket_wagtail.money import format_money, site_currency
 from weticket_wagtail.ticketing.models import Event, Order
 from weticket_wagtail.ticketing.permissions import OrganisationScopedPolicy, scope_queryset
-from weticket_wagtail.ticketing.services.tickets import format_money
 from weticket_wagtail.ticketing.viewsets import ScopedModelViewSet, TicketsViewSetGroup
+from weticket_wagtail.viewsets import ReadOnlyViewSetMixin
 
 from .audit import order_history
 from .errors import PaymentError
@@ -277,7 +277,7 @@ class RefundForm(forms.Form):
     """How much to refund; never more than what is still refundable."""
 
     amount = forms.DecimalField(
-        label=gettext_lazy("Amount (EUR)"),
+        label=gettext_lazy("Amount"),
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
@@ -290,10 +290,11 @@ class RefundForm(forms.Form):
         help_text=gettext_lazy("Optional. Mollie shows it to the buyer as the refund description."),
     )
 
-    def __init__(self, *args, refundable: Decimal, currency: str = "EUR", **kwargs):
+    def __init__(self, *args, refundable: Decimal, currency: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.refundable = refundable
-        self.currency = currency
+        self.currency = currency or site_currency()
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": self.currency}
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
@@ -494,7 +495,7 @@ class OrderResendConfirmationView(OrderObjectView, BaseOperationView):
         resend_confirmation(self.object, attempt=uuid.uuid4().hex, user=self.request.user)
 
 
-class OrderViewSet(ScopedModelViewSet):
+class OrderViewSet(ReadOnlyViewSetMixin, ScopedModelViewSet):
     """Orders of the user's organisations: read-only, with refund, resend and CSV export."""
 
     model = Order
@@ -503,11 +504,9 @@ class OrderViewSet(ScopedModelViewSet):
     menu_name = "weticket-orders"
     # Right after the "Tickets" menu (250) when top-level; last inside it when in its submenu.
     menu_order = 251
-    add_to_reference_index = False
+    policy = ORDER_POLICY
     index_view_class = OrderIndexView
     inspect_view_class = OrderInspectView
-    inspect_view_enabled = True
-    copy_view_enabled = False
     list_display = [
         "reference",
         "buyer_name",
@@ -561,36 +560,13 @@ class OrderViewSet(ScopedModelViewSet):
         "paid_at",
     ]
 
-    #: Views a ModelViewSet has that orders must not: buyers make orders, the admin never does.
-    DISABLED_URL_NAMES = (
-        "add_url_name",
-        "edit_url_name",
-        "delete_url_name",
-        "copy_url_name",
-        "history_url_name",
-        "usage_url_name",
-    )
-
-    if WAGTAIL_VERSION < (8, 0):
-        # Wagtail 8 looks the policy up in its registry (see wagtail_hooks); 7.x asks the viewset.
-        @cached_property
-        def permission_policy(self):
-            return ORDER_POLICY
-
     @cached_property
     def menu_hook(self):
-        """Inside the "Tickets" menu when its group collects items through Wagtail 8's
-        ``submenu_hook``; otherwise a top-level "Orders" item next to it."""
-        group_hook = getattr(TicketsViewSetGroup, "submenu_hook", None)
-        if WAGTAIL_VERSION >= (8, 0) and group_hook:
-            return group_hook
+        """Inside the "Tickets" menu on Wagtail 8, whose groups collect items through their
+        ``submenu_hook``; on 7.x a top-level "Orders" item next to it."""
+        if WAGTAIL_VERSION >= (8, 0):
+            return TicketsViewSetGroup.submenu_hook
         return "register_admin_menu_item"
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        # No view links to an edit, delete, copy, history or usage page: there are none.
-        view_kwargs.update(dict.fromkeys(self.DISABLED_URL_NAMES))
-        return view_kwargs
 
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(
@@ -615,16 +591,11 @@ class OrderViewSet(ScopedModelViewSet):
         return self.construct_view(OrderResendConfirmationView, **self._operation_view_kwargs())
 
     def get_urlpatterns(self):
-        """Only the index, inspect, refund and resend views exist (see DISABLED_URL_NAMES)."""
-        conv = getattr(self, "pk_path_converter", "str")  # Wagtail 7.0 has no converter
+        """The read-only kit's index and inspect views, and the refund and resend operations:
+        buyers make orders, the admin never adds, edits or deletes one."""
+        conv = self.pk_converter
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path(f"inspect/<{conv}:pk>/", self.inspect_view, name="inspect"),
+            *super().get_urlpatterns(),
             path(f"refund/<{conv}:pk>/", self.refund_view, name="refund"),
             path(f"resend/<{conv}:pk>/", self.resend_view, name="resend"),
         ]
-
-    def get_permissions_to_register(self):
-        # Access comes from organisation membership, not group permissions: offer none.
-        return Permission.objects.none()

@@ -1,16 +1,12 @@
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
 
+from weticket_wagtail.permissions import register_policy
 from weticket_wagtail.ticketing.models import Order
 
 from .audit import register_actions
 from .viewsets import ORDER_POLICY, OrderViewSet
 
-if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
-    from wagtail.permissions import register_permission_policy
-
-    register_permission_policy(Order, ORDER_POLICY)
+register_policy(Order, ORDER_POLICY)
 
 
 @hooks.register("register_admin_viewset")

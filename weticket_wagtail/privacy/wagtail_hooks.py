@@ -1,17 +1,14 @@
 from django.urls import NoReverseMatch, reverse
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
+
+from weticket_wagtail.permissions import register_policy
 
 from .models import NotificationCampaign, PolicyVersion
 from .panels import CampaignsInProgressPanel
 from .viewsets import CAMPAIGN_POLICY, VERSION_POLICY, PrivacyViewSetGroup
 
-if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
-    from wagtail.permissions import register_permission_policy
-
-    register_permission_policy(PolicyVersion, VERSION_POLICY)
-    register_permission_policy(NotificationCampaign, CAMPAIGN_POLICY)
+register_policy(PolicyVersion, VERSION_POLICY)
+register_policy(NotificationCampaign, CAMPAIGN_POLICY)
 
 
 @hooks.register("register_admin_viewset")
