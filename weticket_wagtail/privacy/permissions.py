@@ -2,7 +2,8 @@
 
 Versions are public anyway (the statement's archive), so everyone with access to the Wagtail
 admin may view them. Campaigns reveal how many people were written to and when: superusers
-only. Nobody may add, change or delete either, whatever their groups say.
+only. The consent log: superusers and holders of its view permission. Nobody may add, change or
+delete any of them, whatever their groups say.
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 class ViewOnlyPermissionPolicy(BasePermissionPolicy):
     """``view`` for admin users (or superusers only); every other action for nobody."""
 
-    def __init__(self, model, *, superusers_only: bool = False):
+    def __init__(self, model, *, superusers_only: bool = False, view_permission: str = ""):
         super().__init__(model)
         self.superusers_only = superusers_only
+        #: ``app_label.codename`` of a Django permission that also lets an admin user view.
+        self.view_permission = view_permission
 
     def _may_view(self, user) -> bool:
         if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
             return False
         if user.is_superuser:
             return True
-        return not self.superusers_only and user.has_perm("wagtailadmin.access_admin")
+        if not user.has_perm("wagtailadmin.access_admin"):
+            return False
+        return not self.superusers_only or bool(
+            self.view_permission and user.has_perm(self.view_permission)
+        )
 
     def user_has_permission(self, user, action: str) -> bool:
         return action == "view" and self._may_view(user)
@@ -37,6 +44,15 @@ class ViewOnlyPermissionPolicy(BasePermissionPolicy):
         if "view" not in actions:
             return users.none()
         query = Q(is_superuser=True)
+        if self.view_permission:
+            app_label, codename = self.view_permission.split(".", 1)
+            query |= Q(
+                groups__permissions__codename=codename,
+                groups__permissions__content_type__app_label=app_label,
+            ) | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app_label,
+            )
         if not self.superusers_only:
             query |= Q(
                 groups__permissions__codename="access_admin",
