@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("tickets/", include("weticket_wagtail.checkout.urls")),
+    path("consent/", include("weticket_wagtail.privacy.consent.urls")),
 ]
 
 if settings.DEBUG:

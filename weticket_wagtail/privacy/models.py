@@ -1,4 +1,8 @@
-"""The privacy statement page, the registers it shows, its versions and their notifications."""
+"""The privacy statement page, the registers it shows, its versions and their notifications.
+
+The cookie-consent models live in :mod:`.consent.models` and are imported here, so that they
+belong to this app.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,23 @@ from wagtail.search import index
 
 from .blocks import RICH_TEXT_FEATURES, SectionBlock
 from .categories import DataCategoriesField, category_labels
+from .consent.models import ConsentRecord, ConsentSettings, CookieGroupText, CookieText
 from .forms import PrivacyStatementPageForm
+
+__all__ = [
+    "AbstractPrivacyStatementPage",
+    "CampaignRecipient",
+    "ConsentRecord",
+    "ConsentSettings",
+    "CookieGroupText",
+    "CookieText",
+    "NotificationCampaign",
+    "PolicyVersion",
+    "PolicyVersionImmutable",
+    "PrivacyStatementPage",
+    "Processor",
+    "RetentionRule",
+]
 
 # --- what the statement shows: the processor register and the retention schedule -------------
 

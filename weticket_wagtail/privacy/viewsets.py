@@ -7,6 +7,7 @@
   and the permission policy refuses those actions to everyone.
 * Policy-change notifications: each campaign's progress (people found, emails sent, failing),
   for superusers.
+* Cookie consent: cookie groups, cookies and the consent log (:mod:`.consent.viewsets`).
 
 The public archive and diffs are routes of the statement page itself (see
 :class:`~weticket_wagtail.privacy.models.AbstractPrivacyStatementPage`).
@@ -31,6 +32,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
 from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
 from .permissions import ViewOnlyPermissionPolicy
 from .services.campaigns import progress
@@ -282,4 +284,7 @@ class PrivacyViewSetGroup(ViewSetGroup):
         RetentionRuleViewSet(),
         PolicyVersionViewSet("weticket_policy_versions"),
         NotificationCampaignViewSet("weticket_policy_campaigns"),
+        CookieGroupViewSet("weticket_cookie_groups"),
+        CookieViewSet("weticket_cookies"),
+        ConsentRecordViewSet("weticket_consent_log"),
     )
