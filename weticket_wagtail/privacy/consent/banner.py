@@ -10,6 +10,7 @@ shared page cache.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from cookie_consent.conf import settings as cookie_consent_settings
 from cookie_consent.models import CookieGroup
@@ -143,11 +144,18 @@ def site_id_for(request: HttpRequest | None) -> int | None:
     if request is None:
         return None
     site = getattr(request, "_wagtail_site", None)
-    if site is None:
-        roots = {root.site_id for root in Site.get_site_root_paths()}
-        if len(roots) == 1:
-            return roots.pop()
-        site = Site.find_for_request(request)
+    if site is not None:
+        return site.pk
+    # Wagtail keeps the sites' root URLs in the cache: match the host there when that is
+    # unambiguous, and ask Wagtail (a query) only when it is not.
+    roots = {(root.site_id, root.root_url) for root in Site.get_site_root_paths()}
+    if len({site_id for site_id, _url in roots}) == 1:
+        return next(iter(roots))[0]
+    host = request.get_host().lower()
+    by_host = {site_id for site_id, url in roots if urlsplit(url).netloc.lower() == host}
+    if len(by_host) == 1:
+        return by_host.pop()
+    site = Site.find_for_request(request)
     return site.pk if site is not None else None
 
 
