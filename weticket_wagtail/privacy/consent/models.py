@@ -15,7 +15,17 @@ from wagtail.contrib.settings.models import BaseSiteSetting
 # --- names and descriptions per language -----------------------------------------------------
 
 
-class CookieGroupText(models.Model):
+class TextInLanguage(models.Model):
+    """A description in one language (a language code such as ``nl``)."""
+
+    language = models.CharField(_("language"), max_length=15)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CookieGroupText(TextInLanguage):
     """A cookie group's name and description in one language.
 
     django-cookie-consent's ``CookieGroup`` has one name and one description; those hold the
@@ -28,9 +38,7 @@ class CookieGroupText(models.Model):
         on_delete=models.CASCADE,
         related_name="texts",
     )
-    language = models.CharField(_("language"), max_length=15)
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         verbose_name = _("cookie group text")
@@ -45,7 +53,7 @@ class CookieGroupText(models.Model):
         return f"{self.name} ({self.language})"
 
 
-class CookieText(models.Model):
+class CookieText(TextInLanguage):
     """What one cookie is for, in one language."""
 
     cookie = models.ForeignKey(
@@ -54,8 +62,6 @@ class CookieText(models.Model):
         on_delete=models.CASCADE,
         related_name="texts",
     )
-    language = models.CharField(_("language"), max_length=15)
-    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         verbose_name = _("cookie text")
