@@ -91,3 +91,19 @@ def on_sale(db):
         event=event, name="Student", price=Decimal("15.00"), capacity=10, max_per_order=4
     )
     return {"organisation": organisation, "event": event, "regular": regular, "student": student}
+
+
+@pytest.fixture
+def consent_groups(db):
+    """The default cookie groups (functional, analytics, marketing), as migration 0002 makes
+    them; made again when a transactional test flushed the tables."""
+    from django.apps import apps
+
+    from weticket_wagtail.privacy.consent.cache import invalidate
+    from weticket_wagtail.privacy.consent.defaults import install_default_groups
+
+    install_default_groups(apps.get_model, "en")
+    invalidate()
+    from cookie_consent.models import CookieGroup
+
+    return {group.varname: group for group in CookieGroup.objects.all()}

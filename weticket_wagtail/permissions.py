@@ -26,19 +26,28 @@ class ViewOnlyPermissionPolicy(BasePermissionPolicy):
     """``view`` for admin users (or active superusers only); every other action for nobody.
 
     For records nobody edits in the admin (published versions, notification campaigns, the
-    outbox): whatever a user's groups say, add, change and delete are refused.
+    outbox, the consent log): whatever a user's groups say, add, change and delete are refused.
+    With ``superusers_only``, admin users holding ``view_permission`` (``app_label.codename``)
+    may view as well.
     """
 
-    def __init__(self, model: type[Model], *, superusers_only: bool = False):
+    def __init__(
+        self, model: type[Model], *, superusers_only: bool = False, view_permission: str = ""
+    ):
         super().__init__(model)
         self.superusers_only = superusers_only
+        self.view_permission = view_permission
 
     def _may_view(self, user) -> bool:
         if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
             return False
         if user.is_superuser:
             return True
-        return not self.superusers_only and user.has_perm("wagtailadmin.access_admin")
+        if not user.has_perm("wagtailadmin.access_admin"):
+            return False
+        return not self.superusers_only or bool(
+            self.view_permission and user.has_perm(self.view_permission)
+        )
 
     def user_has_permission(self, user, action: str) -> bool:
         return action == "view" and self._may_view(user)
@@ -51,6 +60,15 @@ class ViewOnlyPermissionPolicy(BasePermissionPolicy):
         if "view" not in actions:
             return users.none()
         query = Q(is_superuser=True)
+        if self.view_permission:
+            app_label, codename = self.view_permission.split(".", 1)
+            query |= Q(
+                groups__permissions__codename=codename,
+                groups__permissions__content_type__app_label=app_label,
+            ) | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app_label,
+            )
         if not self.superusers_only:
             query |= Q(
                 groups__permissions__codename="access_admin",

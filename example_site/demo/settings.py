@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     # weticket-wagtail: the core app first, then its parts.
     "weticket_wagtail",
     "weticket_wagtail.mail",
+    "cookie_consent",
     "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",

@@ -73,7 +73,7 @@ def render_framed(
     context = {**context, "embed_parent": parent, "embedded": bool(parent)}
     shared = catalogue is not None and bool(catalogue.version) and status == 200
     if shared and pagecache.cacheable(request):
-        key = pagecache.page_key(template, context, catalogue.version)
+        key = pagecache.page_key(template, context, catalogue.version, request)
         response = pagecache.serve(request, key, lambda: render(request, template, context))
     else:
         response = render(request, template, context, status=status)

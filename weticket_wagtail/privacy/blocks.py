@@ -1,9 +1,10 @@
 """StreamField blocks of the privacy statement: sections, and blocks that show live data.
 
-The live blocks read what the operator manages in the admin (processors, retention rules), what
-the personal-data registry declares (categories of data) and the settings (contact, supervisory
-authority) every time they are rendered. A published version keeps the text as it was rendered
-when it was published, so the archive shows old versions exactly as they were.
+The live blocks read what the operator manages in the admin (processors, retention rules, cookie
+groups and cookies), what the personal-data registry declares (categories of data) and the
+settings (contact, supervisory authority) every time they are rendered. A published version
+keeps the text as it was rendered when it was published, so the archive shows old versions
+exactly as they were.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from wagtail.rich_text import RichText
 from weticket_wagtail.conf import weticket_settings
 
 from .categories import Audience, DataCategory, category_labels
+from .consent.blocks import CookieListBlock
 from .registry import personal_data
 from .services.register import processors_for, retention_rules_for
 
@@ -138,6 +140,7 @@ class SectionContentBlock(blocks.StreamBlock):
     retention = RetentionScheduleBlock()
     data_categories = DataCategoriesBlock()
     contact = ContactDetailsBlock()
+    cookies = CookieListBlock()
 
 
 class SectionBlock(blocks.StructBlock):

@@ -3,6 +3,9 @@
 The registers the statement shows (processors, retention rules) are models of
 :mod:`.processing`, importable from here too. This module imports nothing of the app's services:
 what the page needs (its site, the diff of two versions) comes from modules below it.
+
+The cookie-consent models live in :mod:`.consent.models` and are imported here, so that they
+belong to this app.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import RICH_TEXT_FEATURES, SectionBlock
+from .consent.models import ConsentRecord, ConsentSettings, CookieGroupText, CookieText
 from .diff import diff_versions
 from .forms import PrivacyStatementPageForm
 from .processing import Processor, RetentionRule
@@ -31,6 +35,10 @@ from .sites import pages_in_site_of
 __all__ = [
     "AbstractPrivacyStatementPage",
     "CampaignRecipient",
+    "ConsentRecord",
+    "ConsentSettings",
+    "CookieGroupText",
+    "CookieText",
     "NotificationCampaign",
     "PolicyVersion",
     "PolicyVersionImmutable",

@@ -7,6 +7,7 @@
   and the permission policy refuses those actions to everyone.
 * Policy-change notifications: each campaign's progress (people found, emails sent, failing),
   for superusers.
+* Cookie consent: cookie groups, cookies and the consent log (:mod:`.consent.viewsets`).
 
 The public archive and diffs are routes of the statement page itself (see
 :class:`~weticket_wagtail.privacy.models.AbstractPrivacyStatementPage`).
@@ -30,6 +31,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from weticket_wagtail.permissions import ViewOnlyPermissionPolicy
 from weticket_wagtail.viewsets import ReadOnlyModelViewSet
 
+from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
 from .diff import diff_versions
 from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
 from .services.campaigns import progress
@@ -237,4 +239,7 @@ class PrivacyViewSetGroup(ViewSetGroup):
         RetentionRuleViewSet(),
         PolicyVersionViewSet("weticket_policy_versions"),
         NotificationCampaignViewSet("weticket_policy_campaigns"),
+        CookieGroupViewSet("weticket_cookie_groups"),
+        CookieViewSet("weticket_cookies"),
+        ConsentRecordViewSet("weticket_consent_log"),
     )

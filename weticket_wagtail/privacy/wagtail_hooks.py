@@ -1,14 +1,23 @@
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from wagtail import hooks
 
 from weticket_wagtail.permissions import register_policy
 
-from .models import NotificationCampaign, PolicyVersion
+from .consent.viewsets import CONSENT_LOG_POLICY
+from .models import ConsentRecord, ConsentSettings, NotificationCampaign, PolicyVersion
 from .panels import CampaignsInProgressPanel
 from .viewsets import CAMPAIGN_POLICY, VERSION_POLICY, PrivacyViewSetGroup
 
 register_policy(PolicyVersion, VERSION_POLICY)
 register_policy(NotificationCampaign, CAMPAIGN_POLICY)
+register_policy(ConsentRecord, CONSENT_LOG_POLICY)
+
+if apps.is_installed("wagtail.contrib.settings"):
+    # Settings → Cookie consent, per site. Without the app the banner stays off (weticket.W006).
+    from wagtail.contrib.settings.registry import register_setting
+
+    register_setting(ConsentSettings, icon="lock")
 
 
 @hooks.register("register_admin_viewset")

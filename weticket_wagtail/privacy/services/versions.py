@@ -202,6 +202,22 @@ def version_in_force(site=None, language: str = "") -> PolicyVersion | None:
     )
 
 
+def latest_material_version(site=None) -> PolicyVersion | None:
+    """The newest *material* version of any live statement of ``site`` (any language), or ``None``.
+
+    Cookie consent asks every visitor again once a newer material version exists than the one
+    their choice was made under. Costs one query.
+    """
+    in_site = _in_site(site, "page__")
+    if in_site is None:
+        return None
+    return (
+        PolicyVersion.objects.filter(in_site, page__live=True, is_material=True)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def statement_page(site=None, language: str = "") -> Page | None:
     """The live privacy statement page for ``site`` in ``language`` (same fallbacks as above)."""
     in_site = _in_site(site, "")
