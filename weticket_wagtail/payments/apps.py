@@ -7,3 +7,8 @@ class PaymentsConfig(AppConfig):
     label = "weticket_payments"
     verbose_name = _("Payments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .personal_data import register as register_personal_data
+
+        register_personal_data()

@@ -534,3 +534,31 @@ class CampaignRecipient(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+# --- data-subject requests (their own module; imported here so Django finds them) ------------
+
+from .request_models import (  # noqa: E402
+    AbstractPrivacyRequestPage,
+    AuditEntry,
+    DataSubjectRequest,
+    PrivacyRequestPage,
+    RequestTenant,
+    SubjectFlag,
+)
+
+__all__ = [
+    "AbstractPrivacyRequestPage",
+    "AbstractPrivacyStatementPage",
+    "AuditEntry",
+    "CampaignRecipient",
+    "DataSubjectRequest",
+    "NotificationCampaign",
+    "PolicyVersion",
+    "PrivacyRequestPage",
+    "PrivacyStatementPage",
+    "Processor",
+    "RequestTenant",
+    "RetentionRule",
+    "SubjectFlag",
+]
