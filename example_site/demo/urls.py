@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("tickets/", include("weticket_wagtail.checkout.urls")),
+    path("privacy-requests/", include("weticket_wagtail.privacy.urls")),
 ]
 
 if settings.DEBUG:

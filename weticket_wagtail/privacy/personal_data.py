@@ -247,6 +247,7 @@ def register() -> None:
         related=published_by_users,
         audience=Audience.ORGANISER,
         kept=[kept("published_by", ACCOUNTABILITY, Retention.STATEMENT_HISTORY, C.CONTACT)],
+        retention=Retention.STATEMENT_HISTORY,
     )
     personal_data.not_personal(
         PolicyVersion,
