@@ -33,6 +33,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
 from .permissions import ViewOnlyPermissionPolicy
+from .request_viewsets import DataSubjectRequestViewSet
 from .services.campaigns import progress
 from .services.diff import diff_versions
 
@@ -278,6 +279,7 @@ class PrivacyViewSetGroup(ViewSetGroup):
     menu_icon = "lock"
     menu_order = 260
     items = (
+        DataSubjectRequestViewSet("weticket_privacy_requests"),
         ProcessorViewSet(),
         RetentionRuleViewSet(),
         PolicyVersionViewSet("weticket_policy_versions"),

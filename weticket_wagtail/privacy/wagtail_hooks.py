@@ -2,8 +2,9 @@ from django.urls import NoReverseMatch, reverse
 from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
 
-from .models import NotificationCampaign, PolicyVersion
+from .models import DataSubjectRequest, NotificationCampaign, PolicyVersion
 from .panels import CampaignsInProgressPanel
+from .request_viewsets import REQUEST_POLICY, RequestsDuePanel
 from .viewsets import CAMPAIGN_POLICY, VERSION_POLICY, PrivacyViewSetGroup
 
 if WAGTAIL_VERSION >= (8, 0):
@@ -12,6 +13,7 @@ if WAGTAIL_VERSION >= (8, 0):
 
     register_permission_policy(PolicyVersion, VERSION_POLICY)
     register_permission_policy(NotificationCampaign, CAMPAIGN_POLICY)
+    register_permission_policy(DataSubjectRequest, REQUEST_POLICY)
 
 
 @hooks.register("register_admin_viewset")
@@ -27,3 +29,13 @@ def add_campaigns_in_progress_panel(request, panels):
         except NoReverseMatch:
             index_url = ""
         panels.append(CampaignsInProgressPanel(index_url))
+
+
+@hooks.register("construct_homepage_panels")
+def add_requests_due_panel(request, panels):
+    if REQUEST_POLICY.user_has_permission(request.user, "view"):
+        try:
+            index_url = reverse("weticket_privacy_requests:index")
+        except NoReverseMatch:
+            index_url = ""
+        panels.append(RequestsDuePanel(request.user, index_url))

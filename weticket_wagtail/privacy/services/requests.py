@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from weticket_wagtail.conf import weticket_settings
@@ -558,8 +559,37 @@ def summary_labels(summary: Mapping[str, int]) -> list[tuple[str, int]]:
         if registration is None:
             rows.append((key, count))
             continue
-        name = str(registration.model._meta.verbose_name_plural)
+        name = capfirst(str(registration.model._meta.verbose_name_plural))
         if len(personal_data.registrations_of(registration.label)) > 1:
             name = f"{name} ({registration.role.replace('_', ' ')})"
         rows.append((name, count))
     return rows
+
+
+# --- links to the form, for other apps' emails ---------------------------------------------------
+
+
+def request_form_url(*, kind: str = "", order_reference: str = "", site=None) -> str:
+    """Absolute URL of the request form, prefilled with ``kind`` and ``order_reference``.
+
+    The live *Privacy request page* of ``site`` (a ``Site``, its pk or ``None`` for the
+    default) if there is one, else the plain URL (``weticket_privacy:request``); ``""`` when
+    neither exists. Other apps call this to offer a request, e.g. the automatic cancellation's
+    email offers a person's review of that decision.
+    """
+    from urllib.parse import urlencode
+
+    from wagtail.models import Page
+
+    from ..models import AbstractPrivacyRequestPage
+    from .versions import _in_site, absolute_page_url
+
+    in_site = _in_site(site, "")
+    page = None
+    if in_site is not None:
+        page = Page.objects.live().type(AbstractPrivacyRequestPage).filter(in_site).first()
+    url = absolute_page_url(page) if page is not None else public_url("request")
+    if not url:
+        return ""
+    query = {k: v for k, v in (("type", kind), ("order", order_reference)) if v}
+    return f"{url}?{urlencode(query)}" if query else url
