@@ -541,6 +541,7 @@ class CampaignRecipient(models.Model):
 from .request_models import (  # noqa: E402
     AbstractPrivacyRequestPage,
     AuditEntry,
+    AuditTrailImmutable,
     DataSubjectRequest,
     PrivacyRequestPage,
     RequestTenant,
@@ -551,6 +552,7 @@ __all__ = [
     "AbstractPrivacyRequestPage",
     "AbstractPrivacyStatementPage",
     "AuditEntry",
+    "AuditTrailImmutable",
     "CampaignRecipient",
     "DataSubjectRequest",
     "NotificationCampaign",
