@@ -111,3 +111,23 @@ def check_unknown_settings(app_configs: Any = None, **kwargs: Any) -> list:
         )
         for key in weticket_settings.unknown_keys()
     ]
+
+
+@register(Tags.urls)
+def check_privacy_urls(app_configs: Any = None, **kwargs: Any) -> list:
+    """People must be able to send data-subject requests and confirm them by the emailed link."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("weticket_privacy:request")
+    except NoReverseMatch:
+        return [
+            Warning(
+                "The privacy request URLs are not included: people cannot confirm requests "
+                "about their data, and the automatic-cancellation email offers no review link.",
+                hint='Add path("privacy-requests/", include("weticket_wagtail.privacy.urls")) '
+                "to your urls.py, before Wagtail's catch-all.",
+                id="weticket.W006",
+            )
+        ]
+    return []
