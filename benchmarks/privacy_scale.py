@@ -155,8 +155,8 @@ def build_fixture(orders: int, subject_orders: int) -> None:
                    '<p>Dear ' || buyer_name || ',</p><p>Thank you for your order ' ||
                    reference || '.</p>',
                    'nl', 'order_confirmation', 'weticket_ticketing.order:' || id,
-                   '[{"kind": "weticket_order_tickets_pdf", "args": {"order_id": ' || id ||
-                   '}}]'::jsonb,
+                   ('[{"kind": "weticket_order_tickets_pdf", "args": {"order_id": ' || id ||
+                    '}}]')::jsonb,
                    'sent', 1, '', now(), NULL, NULL, now(), ''
             FROM weticket_ticketing_order
             """

@@ -41,6 +41,7 @@ from .registry import (
     Anonymise,
     Retention,
     SubjectRecords,
+    any_of,
     kept,
     personal,
     personal_data,
@@ -80,7 +81,7 @@ def outbox_about_records(records: SubjectRecords) -> Q | None:
     email sent before the address was corrected is found too."""
     own = f"{OutboxMessage._meta.label_lower}:"
     refs = [ref for ref in records.refs() if not ref.startswith(own)]
-    return Q(object_ref__in=refs) if refs else None
+    return Q(any_of("object_ref", refs)) if refs else None
 
 
 def redact_audit(rows: QuerySet) -> int:
@@ -128,7 +129,7 @@ def published_by_users(records: SubjectRecords) -> Q | None:
     user_model = get_user_model()
     usernames = list(
         user_model._default_manager.filter(
-            pk__in=records.pks(user_model._meta.label_lower)
+            any_of("pk", records.pks(user_model._meta.label_lower))
         ).values_list(user_model.USERNAME_FIELD, flat=True)
     )
     query = Q()

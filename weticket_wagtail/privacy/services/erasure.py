@@ -38,7 +38,14 @@ from weticket_wagtail.mail.services import MAX_ATTEMPTS
 from weticket_wagtail.tasks_runtime import run_task
 
 from ..models import DataSubjectRequest
-from ..registry import REDACTED_TEXT, Anonymise, Registration, SubjectRecords, personal_data
+from ..registry import (
+    REDACTED_TEXT,
+    Anonymise,
+    Registration,
+    SubjectRecords,
+    any_of,
+    personal_data,
+)
 from .requests import Action, Kind, RequestError, Status, audit, email_requester
 
 logger = logging.getLogger(__name__)
@@ -87,7 +94,7 @@ def scrub_log_entries(registration: Registration, pks: list) -> None:
         return
     content_type = ContentType.objects.get_for_model(registration.model)
     ModelLogEntry.objects.filter(
-        content_type=content_type, object_id__in=[str(pk) for pk in pks]
+        any_of("object_id", [str(pk) for pk in pks]), content_type=content_type
     ).update(label=REDACTED_TEXT, data={})
 
 
@@ -106,7 +113,7 @@ def anonymise_subject(
         ]
         if not pks:
             continue
-        rows = registration.model._default_manager.filter(pk__in=pks)
+        rows = registration.model._default_manager.filter(any_of("pk", pks))
         counts[registration.key] = anonymise_rows(registration, rows, now=now)
         scrub_log_entries(registration, pks)
     return counts

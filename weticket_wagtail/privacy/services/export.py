@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import html
 import io
 import json
 import zipfile
@@ -29,7 +30,6 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from weticket_wagtail.conf import weticket_settings
@@ -222,6 +222,7 @@ def _csv_files(document: dict) -> dict[str, str]:
 def _summary_html(document: dict, language: str) -> str:
     """The readable summary; tables are built in Python because templates are too slow for
     thousands of rows (the frame around them is a template, so it can be overridden)."""
+    escape = html.escape
     category_labels = dict(DataCategory.choices)
     sections = []
     for entry in document["records"]:
@@ -259,7 +260,8 @@ def build_export(email: str, *, records: SubjectRecords | None = None, language:
     document = export_document(records)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        zf.writestr("data.json", json.dumps(document, ensure_ascii=False, indent=1))
+        # No indent: the C encoder is several times faster, and the file is for machines.
+        zf.writestr("data.json", json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         zf.writestr("schema.json", json.dumps(EXPORT_SCHEMA, indent=2))
         for name, content in _csv_files(document).items():
             zf.writestr(name, content)
