@@ -254,3 +254,9 @@ def test_the_audit_trail_cannot_be_changed():
         AuditEntry.objects.all().delete()
     with pytest.raises(AuditTrailImmutable):
         AuditEntry.objects.all().redact(message="rewritten")
+
+
+def test_the_form_speaks_dutch(client):
+    response = client.get(reverse("weticket_privacy:request"), HTTP_ACCEPT_LANGUAGE="nl")
+    text = response.content.decode()
+    assert "Wat wilt u doen?" in text and "Mijn gegevens wissen (gegevenswissing)" in text

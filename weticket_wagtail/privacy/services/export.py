@@ -25,6 +25,7 @@ import io
 import json
 import zipfile
 from collections import defaultdict
+from contextlib import nullcontext
 from decimal import Decimal
 from typing import Any
 
@@ -224,13 +225,14 @@ def _summary_html(document: dict, language: str) -> str:
     thousands of rows (the frame around them is a template, so it can be overridden)."""
     escape = html.escape
     category_labels = dict(DataCategory.choices)
+    kept_label = " · " + escape(str(_("kept by law")))
     sections = []
     for entry in document["records"]:
         fields = entry["fields"]
         head = "".join(
             f"<th scope='col'>{escape(field['label'])}"
             f"<br><small>{escape(str(category_labels.get(field['category'], '')))}"
-            f"{' · ' + escape(_('kept by law')) if field['kind'] == 'kept' else ''}"
+            f"{kept_label if field['kind'] == 'kept' else ''}"
             "</small></th>"
             for field in fields
         )
@@ -256,6 +258,11 @@ def _summary_html(document: dict, language: str) -> str:
 
 def build_export(email: str, *, records: SubjectRecords | None = None, language: str = "") -> bytes:
     """The ZIP of everything the registry holds about ``email`` (see the module docstring)."""
+    with translation.override(language) if language else nullcontext():
+        return _build_zip(email, records, language)
+
+
+def _build_zip(email: str, records: SubjectRecords | None, language: str) -> bytes:
     records = records if records is not None else personal_data.find(email)
     document = export_document(records)
     buffer = io.BytesIO()
@@ -265,7 +272,9 @@ def build_export(email: str, *, records: SubjectRecords | None = None, language:
         zf.writestr("schema.json", json.dumps(EXPORT_SCHEMA, indent=2))
         for name, content in _csv_files(document).items():
             zf.writestr(name, content)
-        zf.writestr("index.html", _summary_html(document, language or "en"))
+        zf.writestr(
+            "index.html", _summary_html(document, language or translation.get_language() or "en")
+        )
     return buffer.getvalue()
 
 
