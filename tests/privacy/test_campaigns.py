@@ -288,3 +288,20 @@ def test_a_sites_change_reaches_only_its_organisations_confirmed_buyers_and_staf
     two = {r.email for r in CampaignRecipient.objects.filter(campaign__version__page=statement_two)}
     assert two == {"paid-b@example.net", "info@bravo.example", "staff-b@example.net"}
     assert sorted(recipients_of(smtp_sink)) == sorted(one | two)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_people_who_restricted_or_objected_hear_of_no_policy_change(
+    smtp_sink, campaign_pace, statement
+):
+    from weticket_wagtail.privacy.services import flags
+
+    make_orders(["keeps@example.net", "restricts@example.net", "objects@example.net"])
+    flags.set_flag("Restricts@Example.net", "restriction")
+    flags.set_flag("objects@example.net", "objection")
+    flags.set_flag("keeps@example.net", "legal_hold")  # a hold stops the purge, not mail
+
+    change_rights(statement, "Changed.")
+
+    assert "keeps@example.net" in recipients_of(smtp_sink)
+    assert not {"restricts@example.net", "objects@example.net"} & set(recipients_of(smtp_sink))

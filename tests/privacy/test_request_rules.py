@@ -260,3 +260,24 @@ def test_the_form_speaks_dutch(client):
     response = client.get(reverse("weticket_privacy:request"), HTTP_ACCEPT_LANGUAGE="nl")
     text = response.content.decode()
     assert "Wat wilt u doen?" in text and "Mijn gegevens wissen (gegevenswissing)" in text
+
+
+def test_the_request_page_an_editor_places_takes_requests_too(client, home):
+    from weticket_wagtail.privacy.models import PrivacyRequestPage
+
+    page = home.add_child(
+        instance=PrivacyRequestPage(
+            title="Your data", slug="your-data", intro="<p>Ask us anything about your data.</p>"
+        )
+    )
+    page.save_revision().publish()
+    shown = client.get(page.url).content.decode()
+    assert "Ask us anything about your data." in shown and 'name="website"' in shown
+    response = client.post(page.url, {"kind": Kind.PORTABILITY, "email": "Pat@Example.net"})
+    assert response.status_code == 302 and response["Location"].startswith(page.url + "?sent=")
+    assert "What happens next" in client.get(response["Location"]).content.decode()
+    req = DataSubjectRequest.objects.get()
+    assert req.email == "pat@example.net" and req.site is not None
+    assert requests.request_form_url(kind="human_review", order_reference="ABC") == (
+        f"http://testserver{page.url}?type=human_review&order=ABC"
+    )
