@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models.functions import Lower, Trim
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -530,6 +531,8 @@ class CampaignRecipient(models.Model):
                 condition=models.Q(queued_at__isnull=True),
                 name="weticket_campaign_unqueued",
             ),
+            # Finding one person's notices (export, erasure) by address.
+            models.Index(Lower(Trim("email")), name="weticket_recipient_email"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
+from django.db.models.lookups import Exact
 
 from weticket_wagtail.mail.models import OutboxMessage
 from weticket_wagtail.mail.services import MAX_ATTEMPTS
@@ -42,6 +43,7 @@ from .registry import (
     Retention,
     SubjectRecords,
     any_of,
+    email_expression,
     kept,
     personal,
     personal_data,
@@ -82,6 +84,21 @@ def outbox_about_records(records: SubjectRecords) -> Q | None:
     own = f"{OutboxMessage._meta.label_lower}:"
     refs = [ref for ref in records.refs() if not ref.startswith(own)]
     return Q(any_of("object_ref", refs)) if refs else None
+
+
+def outbox_replying_as_contact(records: SubjectRecords) -> Q | None:
+    """Emails whose Reply-To is the subject's address. Only organisers' addresses (an
+    organisation's contact, the privacy contact) are ever put there, so the outbox is searched
+    for it only when the subject is found as an organiser: the column has no index, and the
+    erasure of every buyer would scan the whole outbox for nothing."""
+    organiser_only = (Audience.ORGANISER,)
+    if not records.email or not any(
+        records.found.get(r.key)
+        for r in personal_data.registrations()
+        if r.audiences == organiser_only and r.model is not OutboxMessage
+    ):
+        return None
+    return Q(Exact(email_expression("reply_to"), records.email))
 
 
 def redact_audit(rows: QuerySet) -> int:
@@ -194,7 +211,7 @@ def register() -> None:
     personal_data.register(
         OutboxMessage,
         role="reply_to",
-        email="reply_to",
+        related=outbox_replying_as_contact,
         audience=Audience.ORGANISER,
         fields=[personal("reply_to", C.EMAIL)],
         retention=Retention.OUTBOX,

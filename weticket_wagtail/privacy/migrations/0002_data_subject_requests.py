@@ -125,4 +125,8 @@ class Migration(migrations.Migration):
             model_name='subjectflag',
             constraint=models.UniqueConstraint(condition=models.Q(('lifted_at__isnull', True)), fields=('email', 'kind'), name='weticket_one_active_flag'),
         ),
+        migrations.AddIndex(
+            model_name='campaignrecipient',
+            index=models.Index(django.db.models.functions.text.Lower(django.db.models.functions.text.Trim('email')), name='weticket_recipient_email'),
+        ),
     ]

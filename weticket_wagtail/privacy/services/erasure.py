@@ -145,7 +145,8 @@ def erase_subject(
     records = personal_data.find(email)
     for step in personal_data.erasure_steps():
         result.notes.extend(step(records, cancel_future=cancel_future, user=by) or [])
-    records = personal_data.find(email)  # the steps may have changed rows (refunds)
+    if result.notes:
+        records = personal_data.find(email)  # the steps changed rows (refunds were made)
     requester_key = f"{DataSubjectRequest._meta.label_lower}:requester"
     with transaction.atomic():
         req = DataSubjectRequest.objects.select_for_update().get(pk=req.pk)
