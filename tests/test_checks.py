@@ -57,3 +57,16 @@ def test_a_public_base_url_with_a_path_is_an_error(settings):
 def test_a_typo_in_settings_is_reported(settings):
     settings.WETICKET = {"RESERVATION_MINUTS": 10}
     assert "weticket.W005" in ids(settings)
+
+
+def test_missing_privacy_urls_are_reported(settings):
+    from django.urls import clear_url_caches
+
+    settings.ROOT_URLCONF = "tests.urls_without_privacy"
+    clear_url_caches()
+    try:
+        assert "weticket.W008" in ids(settings)
+    finally:
+        clear_url_caches()
+    settings.ROOT_URLCONF = "demo.urls"
+    assert "weticket.W006" not in ids(settings)

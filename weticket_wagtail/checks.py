@@ -143,3 +143,23 @@ def check_cookie_consent(app_configs: Any = None, **kwargs: Any) -> list:
             )
         )
     return problems
+
+
+@register(Tags.urls)
+def check_privacy_urls(app_configs: Any = None, **kwargs: Any) -> list:
+    """People must be able to send data-subject requests and confirm them by the emailed link."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("weticket_privacy:request")
+    except NoReverseMatch:
+        return [
+            Warning(
+                "The privacy request URLs are not included: people cannot confirm requests "
+                "about their data, and the automatic-cancellation email offers no review link.",
+                hint='Include every public URL of the package: path("tickets/", '
+                'include("weticket_wagtail.urls")) in your urls.py, before Wagtail\'s catch-all.',
+                id="weticket.W008",
+            )
+        ]
+    return []

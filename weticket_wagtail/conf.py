@@ -54,6 +54,22 @@ DEFAULTS: dict[str, Any] = {
     "PRIVACY_CONTACT_EMAIL": "",
     # Weeks within which a privacy request or complaint is answered (the statement says so).
     "PRIVACY_RESPONSE_WEEKS": 4,
+    # --- data-subject requests (weticket_wagtail.privacy) ---
+    # Hours within which a requester must confirm a request through the link in their email;
+    # unconfirmed requests expire after this and their details are erased.
+    "PRIVACY_REQUEST_CONFIRM_HOURS": 72,
+    # Requests one client address may send per hour, and one email address per day (0: off).
+    "PRIVACY_REQUEST_LIMITS": {"per_address_per_hour": 10, "per_email_per_day": 3},
+    # Days during which the download link of an access or portability export works.
+    "PRIVACY_EXPORT_DOWNLOAD_DAYS": 7,
+    # What erasure does with paid tickets for events still to come: "cancel" (cancelled and
+    # refunded) or "keep" (the tickets stay valid, without the holder's personal data).
+    "PRIVACY_ERASURE_FUTURE_TICKETS": "cancel",
+    # Username of the person new requests are assigned to; empty: the first active user with
+    # the "privacy contact" permission, else nobody (PRIVACY_CONTACT_EMAIL is told).
+    "PRIVACY_DEFAULT_ASSIGNEE": "",
+    # Open requests due within this many days are in the daily reminder and on the dashboard.
+    "PRIVACY_REMINDER_DAYS": 7,
     # The authority people may complain to, shown in the privacy statement's contact block.
     "SUPERVISORY_AUTHORITY": {
         "name": "Autoriteit Persoonsgegevens",

@@ -4,8 +4,9 @@
 
 Each app keeps its own namespace: ``weticket_payments`` (Mollie's webhook at
 ``webhooks/mollie/``), ``weticket_consent`` (recording a visitor's cookie choice at
-``consent/choice/``) and ``weticket_checkout`` (the shop, embed, checkout and order pages). The
-privacy statement's archive is a route of the statement page itself.
+``consent/choice/``), ``weticket_privacy`` (data-subject requests at ``privacy/``: the form,
+the emailed confirmation and download links) and ``weticket_checkout`` (the shop, embed,
+checkout and order pages). The privacy statement's archive is a route of the statement page.
 """
 
 from django.urls import include, path
@@ -13,5 +14,6 @@ from django.urls import include, path
 urlpatterns = [
     path("webhooks/", include("weticket_wagtail.payments.urls")),
     path("consent/", include("weticket_wagtail.privacy.consent.urls")),
+    path("privacy/", include("weticket_wagtail.privacy.urls")),
     path("", include("weticket_wagtail.checkout.urls")),
 ]

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -153,6 +154,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "weticket_wagtail.payments.tasks.reconcile_payments_task",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "weticket-sweep-privacy-requests": {
+        "task": "weticket_wagtail.privacy.tasks.sweep_requests_task",
+        "schedule": 600.0,
+        "options": {"expires": 550},
+    },
+    "weticket-privacy-request-reminders": {
+        "task": "weticket_wagtail.privacy.tasks.send_request_reminders_task",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 

@@ -1,6 +1,9 @@
+from django.db import models
 from django.utils import timezone
+from modelcluster.fields import ParentalKey
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
@@ -34,3 +37,29 @@ class ContentPage(Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("body")]
+
+
+class FormField(AbstractFormField):
+    page = ParentalKey("FormPage", on_delete=models.CASCADE, related_name="form_fields")
+
+
+class FormPage(AbstractEmailForm):
+    """A contact form: what an agency's own models look like to the personal-data registry.
+
+    Its submissions (``wagtailforms.FormSubmission``) hold what visitors typed; they are
+    registered in ``home/personal_data.py``, so access requests export them and erasure deletes
+    them. A form field called "email" is how a visitor's submissions are found.
+    """
+
+    intro = RichTextField(blank=True)
+    thank_you_text = RichTextField(blank=True)
+
+    content_panels = [
+        *AbstractEmailForm.content_panels,
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label="Form fields"),
+        FieldPanel("thank_you_text"),
+        FieldPanel("to_address"),
+        FieldPanel("from_address"),
+        FieldPanel("subject"),
+    ]

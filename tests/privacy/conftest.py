@@ -102,8 +102,11 @@ def statement(db, home, processor):
     return publish(page)
 
 
-def make_orders(emails, *, language="en", organisation=None) -> list[Order]:
-    """Orders (no lines: the registry reads only the buyer) for ``emails``."""
+def make_orders(
+    emails, *, language="en", organisation=None, status=Order.Status.PAID
+) -> list[Order]:
+    """Orders (no lines: the registry reads only the buyer) for ``emails``, paid by default
+    (a policy change is told only to buyers who confirmed their address by paying)."""
     organisation = organisation or OrganisationFactory()
     event = EventFactory(organisation=organisation)
     return Order.objects.bulk_create(
@@ -114,6 +117,7 @@ def make_orders(emails, *, language="en", organisation=None) -> list[Order]:
             buyer_email=email,
             language=language,
             total=Decimal("10.00"),
+            status=status,
         )
         for index, email in enumerate(emails)
     )

@@ -230,3 +230,79 @@ def test_an_order_keeps_the_version_in_force_when_it_was_placed(statement):
 
     assert first.policy_version.number == 1
     assert second.policy_version.number == 2
+
+
+# --- who a statement speaks to (issue 14, item 6) ------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sites_change_reaches_only_its_organisations_confirmed_buyers_and_staff(
+    smtp_sink, campaign_pace, statement, home
+):
+    from wagtail.models import Page, Site
+
+    from weticket_wagtail.privacy.models import PrivacyStatementPage
+    from weticket_wagtail.testing.factories import MembershipFactory, UserFactory
+    from weticket_wagtail.ticketing.models import Order
+
+    from .conftest import section
+
+    root_two = Page.get_first_root_node().add_child(
+        instance=Page(title="Site two", slug="site-two", locale=home.locale)
+    )
+    site_two = Site.objects.create(hostname="two.example", port=80, root_page=root_two)
+    statement_two = publish(
+        root_two.add_child(
+            instance=PrivacyStatementPage(
+                title="Privacy two",
+                slug="privacy",
+                body=[
+                    section("Who", "<p>Two.</p>"),
+                    section("Share", "<p>None.</p>"),
+                    section("Rights", "<p>You may see your data.</p>"),
+                ],
+                live=False,
+            )
+        )
+    )
+    alpha = OrganisationFactory(name="Alpha", contact_email="info@alpha.example")  # no site
+    bravo = OrganisationFactory(name="Bravo", contact_email="info@bravo.example", site=site_two)
+    make_orders(["paid-a@example.net"], organisation=alpha)
+    make_orders(["refunded-a@example.net"], organisation=alpha, status=Order.Status.REFUNDED)
+    for status in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED, Order.Status.CANCELED):
+        make_orders([f"{status}-a@example.net"], organisation=alpha, status=status)
+    make_orders(["paid-b@example.net"], organisation=bravo)
+    MembershipFactory(organisation=alpha, user=UserFactory(email="staff-a@example.net"))
+    MembershipFactory(organisation=bravo, user=UserFactory(email="staff-b@example.net"))
+    UserFactory(email="no-membership@example.net")
+
+    change_rights(statement, "Site one changed.")
+    one = {r.email for r in CampaignRecipient.objects.filter(campaign__version__page=statement)}
+    assert one == {
+        "paid-a@example.net",
+        "refunded-a@example.net",
+        "info@alpha.example",
+        "staff-a@example.net",
+    }
+
+    change_rights(statement_two, "Site two changed.")
+    two = {r.email for r in CampaignRecipient.objects.filter(campaign__version__page=statement_two)}
+    assert two == {"paid-b@example.net", "info@bravo.example", "staff-b@example.net"}
+    assert sorted(recipients_of(smtp_sink)) == sorted(one | two)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_people_who_restricted_or_objected_hear_of_no_policy_change(
+    smtp_sink, campaign_pace, statement
+):
+    from weticket_wagtail.privacy.services import flags
+
+    make_orders(["keeps@example.net", "restricts@example.net", "objects@example.net"])
+    flags.set_flag("Restricts@Example.net", "restriction")
+    flags.set_flag("objects@example.net", "objection")
+    flags.set_flag("keeps@example.net", "legal_hold")  # a hold stops the purge, not mail
+
+    change_rights(statement, "Changed.")
+
+    assert "keeps@example.net" in recipients_of(smtp_sink)
+    assert not {"restricts@example.net", "objects@example.net"} & set(recipients_of(smtp_sink))

@@ -54,6 +54,7 @@ def test_subjects_come_in_batches_and_rows_no_longer_held_are_left_out():
         name="buyer_name",
         language="language",
         still_held=lambda rows: rows.exclude(buyer_name="Erased"),
+        notice=True,
     )
     make_orders([f"buyer{i}@example.org" for i in range(7)] + ["", "gone@example.org"])
     Order.objects.filter(buyer_email="gone@example.org").update(buyer_name="Erased")

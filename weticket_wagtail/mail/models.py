@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,6 +102,9 @@ class OutboxMessage(models.Model):
                 condition=models.Q(status="sending"),
                 name="weticket_mail_stuck_idx",
             ),
+            # Finding the emails sent to one person (export, erasure), by the address compared
+            # trimmed and lower-cased.
+            models.Index(Lower(Trim("to")), name="weticket_mail_to_idx"),
         ]
 
     def __str__(self) -> str:

@@ -10,3 +10,6 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .personal_data import register as register_personal_data
+
+        register_personal_data()

@@ -99,6 +99,7 @@ class Refund(models.Model):
 
         STAFF = "staff", _("Staff")
         AUTOMATIC = "automatic", _("Automatic (tickets could not be delivered)")
+        ERASURE = "erasure", _("Erasure (tickets of a person whose data was erased)")
 
     #: Statuses of refunds that may still move money (everything but failed and canceled).
     ALIVE = frozenset({"created", "queued", "pending", "processing", "refunded"})

@@ -469,8 +469,11 @@ def refund_payment(
     expected_refundable: Decimal | None = None,
     user=None,
     reason: str = "",
+    origin: str = Refund.Origin.STAFF,
 ) -> Refund:
-    """Refund ``amount`` of a paid payment, asked by a staff member.
+    """Refund ``amount`` of a paid payment, asked by a staff member (or, with ``origin``
+    ``ERASURE``, by the erasure of the buyer's data: such a refund is owed like an automatic one
+    and no email announces it, since the buyer's address is being erased).
 
     With the payment row locked, the refund is checked and written: ``expected_refundable``
     is the refundable amount the person saw when they confirmed; if it is not the amount now
@@ -505,7 +508,7 @@ def refund_payment(
         refund = Refund.objects.create(
             payment=payment,
             amount=amount,
-            origin=Refund.Origin.STAFF,
+            origin=origin,
             created_by=user,
             reason=reason[:255],
         )
@@ -596,7 +599,9 @@ def submit_refund(refund: Refund) -> Refund:
                 status__in=Refund.ALIVE
             ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
             _apply_refunded_amount(payment, total)
-            notifications.queue_refund_made(order, refund_ref=remote.id, amount=refund.amount)
+            order.refresh_from_db(fields=["buyer_email"])
+            if refund.origin != Refund.Origin.ERASURE and order.buyer_email:
+                notifications.queue_refund_made(order, refund_ref=remote.id, amount=refund.amount)
             audit.log_refund_action(refund, audit.REFUND_ACCEPTED, provider_id=remote.id)
     return refund
 

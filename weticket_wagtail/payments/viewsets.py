@@ -42,6 +42,7 @@ from wagtail.admin.widgets.button import Button
 
 from weticket_wagtail.mail.models import OutboxMessage
 from weticket_wagtail.money import format_money, site_currency
+from weticket_wagtail.privacy.request_viewsets import rectify_record_url
 from weticket_wagtail.ticketing.models import Event, Order
 from weticket_wagtail.ticketing.permissions import OrganisationScopedPolicy, scope_queryset
 from weticket_wagtail.ticketing.viewsets import ScopedModelViewSet, TicketsViewSetGroup
@@ -269,6 +270,9 @@ class OrderInspectView(InspectView):
             ),
             refund_url=self.refund_url,
             resend_url=self.resend_url,
+            rectify_url=rectify_record_url(
+                order.object_ref, user=self.request.user, next_url=self.request.path
+            ),
         )
         return context
 

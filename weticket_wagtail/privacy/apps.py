@@ -10,7 +10,9 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signal_handlers
-        from .consent.personal_data import register as register_personal_data
+        from .consent.personal_data import register as register_consent_log
+        from .personal_data import register as register_personal_data
 
         register_personal_data()
+        register_consent_log()
         signal_handlers.connect()

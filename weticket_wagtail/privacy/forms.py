@@ -1,9 +1,13 @@
-"""The privacy statement page's admin form: the "About this change" fields per version."""
+"""Forms of the privacy app: the statement page's admin form ("About this change") and the
+public form people send data-subject requests with."""
 
 from __future__ import annotations
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
+
+from .request_models import DataSubjectRequest
 
 
 class PrivacyStatementPageForm(WagtailAdminPageForm):
@@ -32,4 +36,73 @@ class PrivacyStatementPageForm(WagtailAdminPageForm):
                 "change_summary",
                 _("Say what changed: everyone affected receives this summary by email."),
             )
+        return cleaned_data
+
+
+class DataSubjectRequestForm(forms.Form):
+    """What a person asks: the type of request, their address, and what it is about.
+
+    ``website`` is a honeypot: hidden from people (and from assistive technology), filled in
+    by bots; :meth:`is_bot` tells. Every length matches the model's columns.
+    """
+
+    #: Types whose request means nothing without the details (what to correct, object to …).
+    NEEDS_DETAILS = frozenset(
+        {
+            DataSubjectRequest.Kind.RECTIFICATION,
+            DataSubjectRequest.Kind.OBJECTION,
+            DataSubjectRequest.Kind.HUMAN_REVIEW,
+            DataSubjectRequest.Kind.COMPLAINT,
+        }
+    )
+
+    kind = forms.ChoiceField(
+        label=_("What would you like to do?"),
+        choices=DataSubjectRequest.Kind.choices,
+        widget=forms.RadioSelect,
+    )
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        help_text=_(
+            "The address you used to order tickets or to sign in. We send a link there to "
+            "make sure the request is yours."
+        ),
+    )
+    name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    order_reference = forms.CharField(
+        label=_("Order number"),
+        max_length=32,
+        required=False,
+        help_text=_("If your request is about one order, e.g. an automatic cancellation."),
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "What should be corrected, what you object to, which decision a person should "
+            "look at, or what your complaint is."
+        ),
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    @staticmethod
+    def kind_choices():
+        return DataSubjectRequest.Kind.choices
+
+    def is_bot(self) -> bool:
+        """Whether the honeypot was filled in (before validation: a bot's form is not valid)."""
+        return bool((self.data.get("website") or "").strip())
+
+    def clean(self):
+        cleaned_data = super().clean()
+        kind = cleaned_data.get("kind")
+        if kind in self.NEEDS_DETAILS and not (cleaned_data.get("details") or "").strip():
+            self.add_error("details", _("Please tell us what your request is about."))
         return cleaned_data

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models.functions import Lower, Trim
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -447,7 +448,39 @@ class CampaignRecipient(models.Model):
                 condition=models.Q(queued_at__isnull=True),
                 name="weticket_campaign_unqueued",
             ),
+            # Finding one person's notices (export, erasure) by address.
+            models.Index(Lower(Trim("email")), name="weticket_recipient_email"),
         ]
 
     def __str__(self) -> str:
         return self.email
+
+
+# --- data-subject requests (their own module; imported here so Django finds them) ------------
+
+from .request_models import (  # noqa: E402
+    AbstractPrivacyRequestPage,
+    AuditEntry,
+    AuditTrailImmutable,
+    DataSubjectRequest,
+    PrivacyRequestPage,
+    RequestTenant,
+    SubjectFlag,
+)
+
+__all__ = [
+    "AbstractPrivacyRequestPage",
+    "AbstractPrivacyStatementPage",
+    "AuditEntry",
+    "AuditTrailImmutable",
+    "CampaignRecipient",
+    "DataSubjectRequest",
+    "NotificationCampaign",
+    "PolicyVersion",
+    "PrivacyRequestPage",
+    "PrivacyStatementPage",
+    "Processor",
+    "RequestTenant",
+    "RetentionRule",
+    "SubjectFlag",
+]

@@ -9,6 +9,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q
+from django.http import HttpRequest
 from wagtail.models import Page, PageQuerySet, Site
 
 from weticket_wagtail.conf import weticket_settings
@@ -53,3 +54,29 @@ def absolute_page_url(page: Page, subpath: str = "") -> str:
     _site, root_url, page_path = parts
     base = (weticket_settings.PUBLIC_BASE_URL or root_url or "").rstrip("/")
     return f"{base}{page_path}{subpath}"
+
+
+def site_id_of(site) -> int | None:
+    """The pk of ``site``: a request's site, a ``Site``, a pk, or ``None`` for the only or the
+    default site."""
+    if isinstance(site, HttpRequest):
+        found = Site.find_for_request(site)
+        return found.pk if found else None
+    if isinstance(site, Site):
+        return site.pk
+    if site is not None:
+        return int(site)
+    site_ids = {root.site_id for root in Site.get_site_root_paths()}
+    if len(site_ids) == 1:
+        return site_ids.pop()
+    return Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
+
+
+def in_site_filter(site, prefix: str) -> Q | None:
+    """A filter for pages (``prefix`` leads to a page) under the roots of ``site`` (see
+    :func:`site_id_of`); ``None`` when the site has no pages."""
+    site_id = site_id_of(site)
+    paths = [root.root_path for root in Site.get_site_root_paths() if root.site_id == site_id]
+    if not paths:
+        return None
+    return reduce(or_, (Q(**{f"{prefix}url_path__startswith": path}) for path in paths))

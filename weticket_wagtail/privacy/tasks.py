@@ -1,20 +1,33 @@
-"""Celery tasks of the privacy app: thin callers of :mod:`.services.campaigns`.
+"""Celery tasks of the privacy app: thin callers of :mod:`.services`.
 
 ``run_campaign_task`` is started when a material version is published. It works for up to
 ``CAMPAIGN_TASK_SECONDS``, then queues its successor, so one campaign never holds a worker for
-hours. Add the resume task to Celery beat; it restarts campaigns whose task stopped (a worker
-killed, a broker that lost the message)::
+hours. Add the periodic tasks to Celery beat::
+
+    from celery.schedules import crontab
 
     CELERY_BEAT_SCHEDULE = {
+        # restarts campaigns whose task stopped (a worker killed, a broker that lost it)
         "weticket-resume-policy-campaigns": {
             "task": "weticket_wagtail.privacy.tasks.resume_campaigns_task",
             "schedule": 60.0,
             "options": {"expires": 55},
         },
+        # expires unconfirmed requests, finishes erasures whose last email has left
+        "weticket-sweep-privacy-requests": {
+            "task": "weticket_wagtail.privacy.tasks.sweep_requests_task",
+            "schedule": 600.0,
+            "options": {"expires": 550},
+        },
+        # emails who handles requests due within 7 days or overdue
+        "weticket-privacy-request-reminders": {
+            "task": "weticket_wagtail.privacy.tasks.send_request_reminders_task",
+            "schedule": crontab(hour=8, minute=0),
+        },
     }
 
-Both tasks acknowledge late and may run twice, or at the same time as a twin: every step of a
-campaign is idempotent (see :mod:`weticket_wagtail.privacy.services.campaigns`).
+Every task acknowledges late and may run twice, or at the same time as a twin: every step is
+idempotent (campaigns: see :mod:`.services.campaigns`; reminders are keyed per person and day).
 """
 
 from __future__ import annotations
@@ -24,10 +37,12 @@ from celery import shared_task
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.tasks_runtime import run_task, uses_broker
 
-from .services import campaigns
+from .services import campaigns, erasure, reminders, requests
 
 #: A waiting campaign is looked at again after at most this many seconds.
 MAX_COUNTDOWN = 300
+#: An erasure whose last email has not left yet is looked at again after this many seconds.
+ERASURE_RETRY_SECONDS = 60
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -59,3 +74,27 @@ def resume_campaigns_task() -> list[int]:
         for _ in range(max(1, int(weticket_settings.CAMPAIGN_SENDERS))):
             run_task(run_campaign_task, campaign_pk)
     return restarted
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def finish_erasure_task(request_pk: int) -> bool:
+    """Scrub an erased request's last email and address once that email has left."""
+    done = erasure.finish_erasure(request_pk)
+    if not done and uses_broker(finish_erasure_task):
+        finish_erasure_task.apply_async((request_pk,), countdown=ERASURE_RETRY_SECONDS)
+    return done
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_requests_task() -> dict[str, int]:
+    """Expire unconfirmed requests and finish erasures waiting for their last email."""
+    return {
+        "expired": requests.expire_unconfirmed(),
+        "erasures_finished": erasure.finish_pending_erasures(),
+    }
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_request_reminders_task() -> int:
+    """Queue today's reminders of requests due within ``PRIVACY_REMINDER_DAYS`` or overdue."""
+    return reminders.send_reminders()

@@ -34,6 +34,7 @@ from weticket_wagtail.viewsets import ReadOnlyModelViewSet
 from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
 from .diff import diff_versions
 from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
+from .request_viewsets import DataSubjectRequestViewSet
 from .services.campaigns import progress
 
 VERSION_POLICY = ViewOnlyPermissionPolicy(PolicyVersion)
@@ -235,6 +236,7 @@ class PrivacyViewSetGroup(ViewSetGroup):
     menu_icon = "lock"
     menu_order = 260
     items = (
+        DataSubjectRequestViewSet("weticket_privacy_requests"),
         ProcessorViewSet(),
         RetentionRuleViewSet(),
         PolicyVersionViewSet("weticket_policy_versions"),

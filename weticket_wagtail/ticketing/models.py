@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -565,11 +566,26 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    anonymised_at = models.DateTimeField(
+        _("personal data removed"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the buyer's personal data was erased (on request or at the end of "
+            "its retention period); the amounts stay for the books."
+        ),
+    )
 
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at"]
+        indexes = [
+            # Finding one person's orders by address (export, erasure): the registry compares
+            # addresses trimmed and lower-cased, and this index answers exactly that.
+            models.Index(Lower(Trim("buyer_email")), name="weticket_order_subject_email"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} – {self.buyer_name}"

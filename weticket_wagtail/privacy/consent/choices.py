@@ -48,6 +48,12 @@ def new_consent_id() -> str:
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
+def consent_id_of(request: HttpRequest) -> str:
+    """The consent id in the visitor's choice cookie, or ``""`` (none, or not one of ours)."""
+    consent_id = get_cookie_dict_from_request(request).get(CONSENT_ID_KEY, "")
+    return consent_id if CONSENT_ID_RE.match(consent_id) else ""
+
+
 @dataclass(frozen=True)
 class StoredChoice:
     """What a choice cookie says, judged against the groups' current versions."""

@@ -4,8 +4,10 @@ A campaign belongs to one material :class:`~weticket_wagtail.privacy.models.Poli
 and runs in three steps, each safe to repeat, interrupt or run twice at the same time:
 
 1. **Collect** (:func:`collect_recipients`). The personal-data registry streams every distinct
-   person whose data we still hold (:mod:`weticket_wagtail.privacy.registry`); those whose
-   language this statement serves become :class:`CampaignRecipient` rows, bulk-inserted in
+   person the statement's site covers whose data we still hold
+   (:mod:`weticket_wagtail.privacy.registry`, ``notice``); those whose language this statement
+   serves, and who did not restrict or object to processing, become :class:`CampaignRecipient`
+   rows, bulk-inserted in
    batches that ignore duplicates. The table's unique ``(campaign, email)`` constraint (one
    campaign per version) makes this *once per person per version*, however often it runs.
 2. **Queue** (:func:`queue_next_batch`). Under a lock on the campaign row, the next batch of
@@ -62,6 +64,7 @@ from weticket_wagtail.mail.services import (
 from ..models import CampaignRecipient, NotificationCampaign, PolicyVersion
 from ..registry import personal_data
 from ..sites import absolute_page_url
+from .flags import exclude_limited
 
 logger = logging.getLogger(__name__)
 
@@ -173,13 +176,19 @@ def _content_language(language: str) -> str:
 def collect_recipients(campaign: NotificationCampaign, *, batch_size: int, heartbeat=None) -> int:
     """Write a recipient row for every person this campaign speaks to; return how many.
 
+    Who: the people whose data the statement covers, as the registry's ``notice`` scopes say
+    for the statement's site (buyers with paid orders of the site's organisations, their
+    contacts and staff; never an address nobody confirmed), in the languages this statement
+    serves, without those who restricted or objected to processing (:mod:`.flags`).
     Streams the registry in batches of ``batch_size``; each batch is one bulk insert that
     ignores people already written (a re-run after a crash, or a twin task). Marks the campaign
     collected (and sending) when done; a campaign already collected is left as it is.
     """
     router = LanguageRouter(campaign.version.page)
+    site = campaign.version.page.get_site()
     NotificationCampaign.objects.filter(pk=campaign.pk).update(languages=router.describe())
-    for batch in personal_data.subjects(batch_size=batch_size):
+    for batch in personal_data.subjects(batch_size=batch_size, site=site):
+        limited = exclude_limited(subject.email for subject in batch)
         CampaignRecipient.objects.bulk_create(
             [
                 CampaignRecipient(
@@ -189,7 +198,7 @@ def collect_recipients(campaign: NotificationCampaign, *, batch_size: int, heart
                     language=subject.language[:15],
                 )
                 for subject in batch
-                if router.covers(subject.language)
+                if router.covers(subject.language) and subject.email not in limited
             ],
             ignore_conflicts=True,
         )

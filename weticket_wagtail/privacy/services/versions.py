@@ -9,23 +9,21 @@ exactly as it was rendered, live blocks included, so the archive can show it unc
 from __future__ import annotations
 
 import hashlib
-from functools import reduce
-from operator import or_
 
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, When
+from django.db.models import Case, IntegerField, When
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import translation
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
 from weticket_wagtail.tasks_runtime import run_task
 
 from ..models import AbstractPrivacyStatementPage, NotificationCampaign, PolicyVersion
-from ..sites import absolute_page_url
+from ..sites import absolute_page_url, in_site_filter
 from ..tasks import run_campaign_task
 
 BODY_TEMPLATE = "weticket_wagtail/privacy/statement_body.html"
@@ -151,28 +149,6 @@ def _content_language(language: str) -> str:
         return ""
 
 
-def _site_id(site) -> int | None:
-    if isinstance(site, HttpRequest):
-        found = Site.find_for_request(site)
-        return found.pk if found else None
-    if isinstance(site, Site):
-        return site.pk
-    if site is not None:
-        return int(site)
-    site_ids = {root.site_id for root in Site.get_site_root_paths()}
-    if len(site_ids) == 1:
-        return site_ids.pop()
-    return Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
-
-
-def _in_site(site, prefix: str) -> Q | None:
-    site_id = _site_id(site)
-    paths = [root.root_path for root in Site.get_site_root_paths() if root.site_id == site_id]
-    if not paths:
-        return None
-    return reduce(or_, (Q(**{f"{prefix}url_path__startswith": path}) for path in paths))
-
-
 def _language_preference(field: str, language: str) -> Case:
     """0 for the wanted language, 1 for the site's default language, 2 for any other."""
     return Case(
@@ -191,7 +167,7 @@ def version_in_force(site=None, language: str = "") -> PolicyVersion | None:
     else any; its latest version. Costs one query (Wagtail caches the site root paths), so the
     order service can call it for every order.
     """
-    in_site = _in_site(site, "page__")
+    in_site = in_site_filter(site, "page__")
     if in_site is None:
         return None
     return (
@@ -208,7 +184,7 @@ def latest_material_version(site=None) -> PolicyVersion | None:
     Cookie consent asks every visitor again once a newer material version exists than the one
     their choice was made under. Costs one query.
     """
-    in_site = _in_site(site, "page__")
+    in_site = in_site_filter(site, "page__")
     if in_site is None:
         return None
     return (
@@ -220,7 +196,7 @@ def latest_material_version(site=None) -> PolicyVersion | None:
 
 def statement_page(site=None, language: str = "") -> Page | None:
     """The live privacy statement page for ``site`` in ``language`` (same fallbacks as above)."""
-    in_site = _in_site(site, "")
+    in_site = in_site_filter(site, "")
     if in_site is None:
         return None
     return (

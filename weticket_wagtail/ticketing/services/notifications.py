@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from weticket_wagtail.mail.services import enqueue_templated_email
+from weticket_wagtail.privacy.services.requests import request_form_url
 
 from ..links import order_url
 from ..models import Order
@@ -74,7 +75,17 @@ def queue_payment_failed(order: Order, *, payment_ref: str, reason: str) -> None
 
 
 def queue_sold_out_after_payment(order: Order) -> None:
-    _queue(order, topic="sold_out_refund", dedupe_key=f"sold_out_refund:{order.token}")
+    """The automatic cancel-and-refund email; it offers a person's review of the decision."""
+    _queue(
+        order,
+        topic="sold_out_refund",
+        dedupe_key=f"sold_out_refund:{order.token}",
+        review_url=request_form_url(
+            kind="human_review",
+            order_reference=order.reference,
+            site=order.organisation.site_id,
+        ),
+    )
 
 
 def queue_refund_made(order: Order, *, refund_ref: str, amount: Decimal) -> None:

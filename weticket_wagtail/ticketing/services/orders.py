@@ -235,6 +235,18 @@ def record_refund(order: Order, *, amount_refunded: Decimal) -> None:
         order.save(update_fields=fields)
 
 
+def cancel_paid_order(order: Order) -> bool:
+    """Cancel a paid order without a refund (a free order, or one refunded elsewhere) and give
+    its tickets back to the sale. True when this call cancelled it; idempotent."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PAID:
+            return False
+        _return_capacity(order)
+        _set_status(order, Order.Status.CANCELED, timezone.now())
+    return True
+
+
 def _return_capacity(order: Order) -> None:
     wanted: dict[int, int] = {}
     for line in order.lines.all():

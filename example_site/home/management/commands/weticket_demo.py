@@ -72,6 +72,7 @@ class Command(BaseCommand):
         self._branded_page(home, organisation, jazz, film)
         seed_privacy_statement(home)
         seed_consent(home, Site.objects.get(is_default_site=True))
+        self._request_page(home)
         admin = self._user(*DEMO_ADMIN, superuser=True)
         organiser = self._user(*DEMO_ORGANISER, superuser=False)
         OrganisationMembership.objects.get_or_create(organisation=organisation, user=organiser)
@@ -90,6 +91,25 @@ class Command(BaseCommand):
         self.stdout.write(
             f"        organiser view: user {organiser.username!r}, password {DEMO_ORGANISER[1]!r}"
         )
+
+    def _request_page(self, home) -> None:
+        """The form people use to exercise their rights (Privacy → Requests in the admin)."""
+        from weticket_wagtail.privacy.models import PrivacyRequestPage
+
+        if PrivacyRequestPage.objects.exists():
+            return
+        home.add_child(
+            instance=PrivacyRequestPage(
+                title="Uw privacyrechten",
+                slug="privacyverzoek",
+                intro=(
+                    "<p>Wilt u weten welke gegevens wij van u hebben, ze laten verbeteren of "
+                    "wissen, het gebruik ervan beperken of er bezwaar tegen maken, een "
+                    "automatisch besluit door een mens laten bekijken, of een klacht indienen? "
+                    "Dat kan hier, als bezoeker en als organisator.</p>"
+                ),
+            )
+        ).save_revision().publish()
 
     def _home_page(self) -> HomePage:
         home = HomePage.objects.first()
