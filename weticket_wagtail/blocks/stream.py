@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from weticket_wagtail.assets import assets_once
 from weticket_wagtail.checkout.views import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
@@ -71,7 +72,17 @@ class TicketTypeSubsetBlock(blocks.MultipleChoiceBlock):
         return [str(pk) for pk in value or []]
 
 
-class TicketShopBlock(blocks.StructBlock):
+class FrontendAssetsMixin:
+    """A block that brings our CSS and JS along, once per page (see ``weticket_wagtail.assets``),
+    so it works in any page of any site: the template prints ``{{ weticket_assets }}``."""
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["weticket_assets"] = assets_once((parent_context or {}).get("request"))
+        return context
+
+
+class TicketShopBlock(FrontendAssetsMixin, blocks.StructBlock):
     """The ticket selector of one event, with live availability; submitting starts the checkout."""
 
     event = EventChooserBlock(label=_("Event"))
@@ -119,7 +130,7 @@ class TicketShopBlock(blocks.StructBlock):
         return context
 
 
-class EventListBlock(blocks.StructBlock):
+class EventListBlock(FrontendAssetsMixin, blocks.StructBlock):
     """Upcoming events of an organisation, each linking to its shop."""
 
     organisation = OrganisationChooserBlock(label=_("Organisation"))
@@ -160,7 +171,7 @@ class EventListBlock(blocks.StructBlock):
         return context
 
 
-class EventDetailsBlock(blocks.StructBlock):
+class EventDetailsBlock(FrontendAssetsMixin, blocks.StructBlock):
     """When and where: date and time, the venue with a map link, and an .ics download."""
 
     event = EventChooserBlock(label=_("Event"))
