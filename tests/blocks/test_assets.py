@@ -86,8 +86,7 @@ def test_a_block_rendered_without_a_request_still_brings_its_assets(events):
 
 def test_the_checkout_script_sets_itself_up_once_however_often_it_is_included():
     script = (
-        Path(__file__).resolve().parents[2]
-        / "weticket_wagtail/static/weticket_wagtail/checkout.js"
+        Path(__file__).resolve().parents[2] / "weticket_wagtail/static/weticket_wagtail/checkout.js"
     ).read_text()
     guard = script.index("if (window.weticketCheckout) { return; }")
     assert guard < script.index("addEventListener")

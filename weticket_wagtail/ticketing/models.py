@@ -19,7 +19,7 @@ from wagtail.search import index
 
 from weticket_wagtail.fields import EncryptedTextField
 
-from .panels import EmbedSnippetPanel
+from .panels import EmbedSnippetPanel, PaymentsReadinessPanel
 from .validators import (
     parse_origins,
     validate_hex_colour,
@@ -121,6 +121,7 @@ class Organisation(ClusterableModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     panels = [
+        PaymentsReadinessPanel(heading=_("Payments")),
         MultiFieldPanel(
             [FieldPanel("name"), FieldPanel("slug"), FieldPanel("contact_email")],
             heading=_("Organisation"),
@@ -245,6 +246,7 @@ class Event(index.Indexed, ClusterableModel):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     panels = [
+        PaymentsReadinessPanel(heading=_("Payments")),
         FieldPanel("organisation"),
         FieldPanel("title"),
         FieldPanel("slug"),

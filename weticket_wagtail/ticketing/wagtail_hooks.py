@@ -16,3 +16,10 @@ if WAGTAIL_VERSION >= (8, 0):
 @hooks.register("register_admin_viewset")
 def register_tickets_viewsets():
     return TicketsViewSetGroup()
+
+
+@hooks.register("construct_homepage_panels")
+def add_payments_not_ready_panel(request, panels):
+    from .panels import PaymentsNotReadyDashboardPanel
+
+    panels.append(PaymentsNotReadyDashboardPanel(request.user))
