@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    TitleFieldPanel,
+)
+from wagtail.admin.widgets.slug import SlugInput
 from wagtail.models import Orderable
 from wagtail.search import index
 
@@ -213,6 +220,16 @@ class SaleState(models.TextChoices):
     NO_TICKETS = "no_tickets", _("No tickets")
 
 
+class EventTitlePanel(TitleFieldPanel):
+    """The title fills in the slug as you type (Wagtail's sync controllers, as on pages), until
+    the event is published: from then on its shop URL stays put."""
+
+    class BoundPanel(TitleFieldPanel.BoundPanel):
+        def get_should_apply(self) -> bool:
+            instance = self.instance
+            return not (instance is not None and instance.pk and instance.is_published)
+
+
 class Event(index.Indexed, ClusterableModel):
     """Something people buy tickets for."""
 
@@ -248,8 +265,9 @@ class Event(index.Indexed, ClusterableModel):
     panels = [
         PaymentsReadinessPanel(heading=_("Payments")),
         FieldPanel("organisation"),
-        FieldPanel("title"),
-        FieldPanel("slug"),
+        EventTitlePanel("title", placeholder=False),
+        # ASCII like the field; Wagtail's slugify would otherwise keep letters such as "é".
+        FieldPanel("slug", widget=SlugInput(attrs={"data-w-slug-allow-unicode-value": False})),
         FieldPanel("description"),
         FieldRowPanel([FieldPanel("venue"), FieldPanel("address")]),
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
@@ -280,6 +298,13 @@ class Event(index.Indexed, ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug and self.organisation_id:
+            from .services.slugs import unique_event_slug
+
+            self.slug = unique_event_slug(self.organisation_id, self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
