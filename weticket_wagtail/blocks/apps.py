@@ -7,3 +7,8 @@ class BlocksConfig(AppConfig):
     label = "weticket_blocks"
     verbose_name = _("Ticket blocks and pages")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signal_handlers
+
+        signal_handlers.connect()

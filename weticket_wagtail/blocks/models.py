@@ -14,6 +14,7 @@ from weticket_wagtail.ticketing.models import FONT_STACKS, Organisation
 from weticket_wagtail.ticketing.validators import validate_hex_colour
 
 from .contrast import contrast_ratio
+from .forms import BrandedTicketPageForm
 from .stream import ticket_blocks
 
 AA_NORMAL_TEXT = 4.5
@@ -127,6 +128,7 @@ class BrandedTicketPage(BrandedTicketPageMixin, Page):
         FieldPanel("footer"),
     ]
     template = "weticket_wagtail/pages/branded_ticket_page.html"
+    base_form_class = BrandedTicketPageForm
 
     class Meta:
         verbose_name = _("branded ticket page")

@@ -123,6 +123,19 @@ class Organisation(ClusterableModel):
         editable=False,
         help_text=_("Public key a scanner uses to verify ticket QR codes offline."),
     )
+    editors_group = models.OneToOneField(
+        "auth.Group",
+        verbose_name=_("page editors' group"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Made with the organisation and holding its members: Wagtail gives this group "
+            "permission to edit the organisation's own pages."
+        ),
+    )
     collect_phone = models.BooleanField(_("ask buyers for a phone number"), default=False)
     collect_address = models.BooleanField(_("ask buyers for their address"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
