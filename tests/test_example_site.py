@@ -36,6 +36,13 @@ def test_demo_seed_is_idempotent_and_its_login_works(client, settings):
     home = client.get("/")
     assert home.status_code == 200
     assert "Jazz in de tuin" in home.content.decode()
+    # Every event on the home page links to its shop.
+    for shop in (
+        "/tickets/zomeravond/jazz-in-de-tuin/",
+        "/tickets/zomeravond/filmnacht-op-het-dak/",
+    ):
+        assert f'href="{shop}"' in home.content.decode()
+        assert client.get(shop).status_code == 200
     tickets = client.get("/kaartjes/")
     assert tickets.status_code == 200
     body = tickets.content.decode()

@@ -28,7 +28,12 @@ from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalo
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
-from weticket_wagtail.ticketing.services.tickets import format_money, order_pdf
+from weticket_wagtail.ticketing.services.tickets import (
+    format_money,
+    order_pdf,
+    ticket_qr_svg,
+    ticket_token,
+)
 
 from . import pagecache
 from .calendar import event_calendar
@@ -274,12 +279,19 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
         if order.status == Order.Status.PENDING
         else None
     )
+    tickets = list(order.tickets.select_related("line"))
+    if order.status == Order.Status.PAID:
+        for ticket in tickets:  # what the door scanner reads, as on the PDF
+            token = ticket_token(ticket, order.organisation, order.event.slug)
+            ticket.qr_svg = ticket_qr_svg(
+                token, _("QR code of ticket %(code)s") % {"code": ticket.code}
+            )
     context = {
         "order": order,
         "event": order.event,
         "organisation": order.organisation,
         "lines": list(order.lines.all()),
-        "tickets": list(order.tickets.select_related("line")),
+        "tickets": tickets,
         "open_payment": open_payment,
         "can_pay": order.status in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED)
         and not order.is_free,
