@@ -73,6 +73,10 @@ def test_the_buyer_reads_why_on_the_shop_page(client, keyless):
     assert response.status_code == 200
     assert NOT_READY in response.content.decode()
     assert not Reservation.objects.exists()
+    dutch = client.post(
+        "/tickets/keyless/open-air/", {f"quantity_{paid.pk}": "1"}, HTTP_ACCEPT_LANGUAGE="nl"
+    )
+    assert "kan nog geen betalingen ontvangen" in dutch.content.decode()
 
 
 def test_the_organisation_and_event_screens_warn(client, keyless):
