@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from .browser.conftest import CHROMIUM_ARGS
 from .conftest import CHROMIUM, REQUIRE_SERVICES, _port_open, require_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,13 +46,6 @@ SNIPPETS = {
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSS = '<link href="/static/weticket_wagtail/weticket.css" media="all" rel="stylesheet">'
 JS = '<script src="/static/weticket_wagtail/checkout.js" defer></script>'
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 SEED = """
 import json
@@ -307,7 +301,7 @@ def test_the_readme_install_section_works_in_a_new_wagtail_project(tmp_path):
             text=True,
         )
         processes.append(double)
-        double_url = double.stdout.readline().split("listens on ", 1)[1].split(" ", 1)[0]
+        double_url = re.search(r"http://127\.0\.0\.1:\d+", double.stdout.readline()).group(0)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         (project / "mysite" / "settings" / "local.py").write_text(

@@ -4,6 +4,7 @@ ones still work), and the admin, the dashboard and a system check say so."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -79,32 +80,29 @@ def test_the_buyer_reads_why_on_the_shop_page(client, keyless):
     assert "kan nog geen betalingen ontvangen" in dutch.content.decode()
 
 
-def test_the_organisation_and_event_screens_warn(client, keyless):
-    organisation, event = keyless["organisation"], keyless["event"]
-    user = admin_user("member")
+def screens_of_a_member(client, organisation, event, username: str) -> dict[str, str]:
+    """The organisation's and the event's edit screens and the dashboard, as a member sees them."""
+    user = admin_user(username)
     MembershipFactory(organisation=organisation, user=user)
     client.force_login(user)
-    for url in (
+    urls = (
         f"/admin/weticket_organisations/edit/{organisation.pk}/",
         f"/admin/weticket_events/edit/{event.pk}/",
         "/admin/",
-    ):
-        body = client.get(url).content.decode()
+    )
+    return {url: client.get(url).content.decode() for url in urls}
+
+
+def test_the_organisation_and_event_screens_warn(client, keyless):
+    screens = screens_of_a_member(client, keyless["organisation"], keyless["event"], "member")
+    for url, body in screens.items():
         assert "Keyless" in body and NOT_READY in body, url
 
 
 def test_an_organisation_with_a_key_gets_no_warning(client, keyless):
     ready = OrganisationFactory(name="Ready")  # the factory gives it a test key
-    event = EventFactory(organisation=ready)
-    user = admin_user("ready-member")
-    MembershipFactory(organisation=ready, user=user)
-    client.force_login(user)
-    for url in (
-        f"/admin/weticket_organisations/edit/{ready.pk}/",
-        f"/admin/weticket_events/edit/{event.pk}/",
-        "/admin/",
-    ):
-        body = client.get(url).content.decode()
+    screens = screens_of_a_member(client, ready, EventFactory(organisation=ready), "ready")
+    for url, body in screens.items():
         assert NOT_READY not in body, url  # and Keyless, another tenant, is not named either
         assert "Keyless" not in body, url
 
@@ -135,7 +133,7 @@ def test_the_mollie_double_command_serves_payments_until_stopped():
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=SITE_ENV)
     try:
         first = process.stdout.readline()
-        url = first.split("listens on ", 1)[1].split(" ", 1)[0]
+        url = re.search(r"http://127\.0\.0\.1:\d+", first).group(0)  # in any language
         client = Client(api_endpoint=url)
         client.set_api_key("test_" + "d" * 30)
         payment = client.payments.create(
