@@ -26,7 +26,7 @@ from wagtail.search import index
 
 from weticket_wagtail.fields import EncryptedTextField
 
-from .panels import EmbedSnippetPanel, PaymentsReadinessPanel
+from .panels import EmbedSnippetPanel
 from .validators import (
     parse_origins,
     validate_hex_colour,
@@ -141,7 +141,6 @@ class Organisation(ClusterableModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     panels = [
-        PaymentsReadinessPanel(heading=_("Payments")),
         MultiFieldPanel(
             [FieldPanel("name"), FieldPanel("slug"), FieldPanel("contact_email")],
             heading=_("Organisation"),
@@ -276,7 +275,6 @@ class Event(index.Indexed, ClusterableModel):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     panels = [
-        PaymentsReadinessPanel(heading=_("Payments")),
         FieldPanel("organisation"),
         EventTitlePanel("title", placeholder=False),
         # ASCII like the field; Wagtail's slugify would otherwise keep letters such as "é".
@@ -311,13 +309,6 @@ class Event(index.Indexed, ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug and self.organisation_id:
-            from .services.slugs import unique_event_slug
-
-            self.slug = unique_event_slug(self.organisation_id, self.title, exclude_pk=self.pk)
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

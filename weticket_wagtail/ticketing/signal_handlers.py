@@ -3,11 +3,12 @@ each organisation's page editors' group in step with its members."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from .models import Event, Organisation, OrganisationMembership, TicketType
 from .services.availability import invalidate_event_availability
 from .services.catalogue import invalidate_catalogues
+from .services.slugs import unique_event_slug
 
 
 def ticket_type_changed(sender, instance: TicketType, **kwargs) -> None:
@@ -23,6 +24,14 @@ def event_changed(sender, instance: Event, **kwargs) -> None:
 
 def organisation_changed(sender, instance: Organisation, **kwargs) -> None:
     invalidate_catalogues()
+
+
+def event_slug_from_title(sender, instance: Event, raw: bool = False, **kwargs) -> None:
+    """An event saved without a slug (in code, or a form that left it empty) gets one."""
+    if not raw and not instance.slug and instance.organisation_id:
+        instance.slug = unique_event_slug(
+            instance.organisation_id, instance.title, exclude_pk=instance.pk
+        )
 
 
 def organisation_saved(sender, instance: Organisation, raw: bool = False, **kwargs) -> None:
@@ -61,6 +70,7 @@ def connect() -> None:
         signal.connect(
             organisation_changed, sender=Organisation, dispatch_uid=f"wt-organisation-{signal}"
         )
+    pre_save.connect(event_slug_from_title, sender=Event, dispatch_uid="wt-event-slug")
     post_save.connect(organisation_saved, sender=Organisation, dispatch_uid="wt-org-group")
     post_delete.connect(organisation_deleted, sender=Organisation, dispatch_uid="wt-org-group")
     post_save.connect(membership_saved, sender=OrganisationMembership, dispatch_uid="wt-member")

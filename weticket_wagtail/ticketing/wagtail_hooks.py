@@ -2,6 +2,7 @@ from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
 
 from .models import Event, Organisation
+from .payment_warnings import PaymentsNotReadyDashboardPanel
 from .permissions import policy_for
 from .viewsets import TicketsViewSetGroup
 
@@ -20,6 +21,4 @@ def register_tickets_viewsets():
 
 @hooks.register("construct_homepage_panels")
 def add_payments_not_ready_panel(request, panels):
-    from .panels import PaymentsNotReadyDashboardPanel
-
     panels.append(PaymentsNotReadyDashboardPanel(request.user))
