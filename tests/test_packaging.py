@@ -43,6 +43,9 @@ SNIPPETS = {
     "celery-init",
     "celery-settings",
 }
+#: setuptools' and distutils' warnings ("warning: ...", "WARNING ...", "...Warning: ..."), not
+#: file names that happen to hold the word.
+BUILD_WARNING = re.compile(r"^\s*warning\b|warning:", re.IGNORECASE)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSS = '<link href="/static/weticket_wagtail/weticket.css" media="all" rel="stylesheet">'
 JS = '<script src="/static/weticket_wagtail/checkout.js" defer></script>'
@@ -122,7 +125,7 @@ def build_wheel(tmp_path: Path) -> Path:
     warnings = [
         line
         for line in (built.stdout + built.stderr).splitlines()
-        if "warn" in line.lower() and "byte-compiling is disabled" not in line
+        if BUILD_WARNING.search(line) and "byte-compiling is disabled" not in line
     ]
     assert warnings == [], "the build is not quiet:\n" + "\n".join(warnings[:20])
     wheel = next(dist.glob("weticket_wagtail-*.whl"))
