@@ -132,7 +132,7 @@ def build_wheel(tmp_path: Path) -> Path:
     names = run([sys.executable, "-m", "zipfile", "-l", str(wheel)]).stdout
     for shipped in (
         "weticket_wagtail/ticketing/migrations/0001_initial.py",
-        "weticket_wagtail/blocks/migrations/0002_organisation_page_permissions.py",
+        "weticket_wagtail/blocks/migrations/0003_organisation_page_permissions.py",
         "weticket_wagtail/locale/nl/LC_MESSAGES/django.mo",
         "weticket_wagtail/checkout/templates/weticket_wagtail/checkout/base.html",
         "weticket_wagtail/blocks/templates/weticket_wagtail/blocks/ticket_shop.html",

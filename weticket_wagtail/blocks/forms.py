@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from weticket_wagtail.ticketing.permissions import is_platform_admin, organisation_ids_for
+from weticket_wagtail.permissions import is_active_superuser
+from weticket_wagtail.ticketing.permissions import organisation_ids_for
 
 
 class BrandedTicketPageForm(WagtailAdminPageForm):
@@ -15,5 +16,5 @@ class BrandedTicketPageForm(WagtailAdminPageForm):
         super().__init__(*args, **kwargs)
         field = self.fields.get("organisation")
         user = getattr(self, "for_user", None)
-        if field is not None and user is not None and not is_platform_admin(user):
+        if field is not None and user is not None and not is_active_superuser(user):
             field.queryset = field.queryset.filter(pk__in=organisation_ids_for(user))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
 from weticket_wagtail.assets import assets_once
-from weticket_wagtail.checkout.views import shop_context
+from weticket_wagtail.checkout.presenters import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
 from .viewsets import event_chooser_viewset, organisation_chooser_viewset
@@ -82,7 +82,16 @@ class FrontendAssetsMixin:
         return context
 
 
-class TicketShopBlock(FrontendAssetsMixin, blocks.StructBlock):
+class TicketsGroupBlock(FrontendAssetsMixin, blocks.StructBlock):
+    """The "Tickets" group of the block picker, each block previewed with a real event and
+    bringing its own CSS and JS."""
+
+    class Meta:
+        group = _("Tickets")
+        preview_template = "weticket_wagtail/blocks/preview.html"
+
+
+class TicketShopBlock(TicketsGroupBlock):
     """The ticket selector of one event, with live availability; submitting starts the checkout."""
 
     event = EventChooserBlock(label=_("Event"))
@@ -104,8 +113,6 @@ class TicketShopBlock(FrontendAssetsMixin, blocks.StructBlock):
         icon = "tag"
         template = "weticket_wagtail/blocks/ticket_shop.html"
         label = _("Ticket shop")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Sell the tickets of one event, right on this page.")
 
     def get_preview_value(self):
@@ -130,7 +137,7 @@ class TicketShopBlock(FrontendAssetsMixin, blocks.StructBlock):
         return context
 
 
-class EventListBlock(FrontendAssetsMixin, blocks.StructBlock):
+class EventListBlock(TicketsGroupBlock):
     """Upcoming events of an organisation, each linking to its shop."""
 
     organisation = OrganisationChooserBlock(label=_("Organisation"))
@@ -147,8 +154,6 @@ class EventListBlock(FrontendAssetsMixin, blocks.StructBlock):
         icon = "list-ul"
         template = "weticket_wagtail/blocks/event_list.html"
         label = _("Upcoming events")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("A list of an organisation's upcoming events with links to buy tickets.")
 
     def get_preview_value(self):
@@ -171,7 +176,7 @@ class EventListBlock(FrontendAssetsMixin, blocks.StructBlock):
         return context
 
 
-class EventDetailsBlock(FrontendAssetsMixin, blocks.StructBlock):
+class EventDetailsBlock(TicketsGroupBlock):
     """When and where: date and time, the venue with a map link, and an .ics download."""
 
     event = EventChooserBlock(label=_("Event"))
@@ -183,8 +188,6 @@ class EventDetailsBlock(FrontendAssetsMixin, blocks.StructBlock):
         icon = "date"
         template = "weticket_wagtail/blocks/event_details.html"
         label = _("Event details")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Date, time and venue of an event, with a map and an add-to-calendar link.")
 
     def get_preview_value(self):

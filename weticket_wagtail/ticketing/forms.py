@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .permissions import is_platform_admin, organisation_ids_for
+from weticket_wagtail.permissions import is_active_superuser
+
+from .permissions import organisation_ids_for
 
 
 class OrganisationAdminForm(WagtailAdminModelForm):
@@ -26,7 +28,7 @@ class OrganisationAdminForm(WagtailAdminModelForm):
             self.fields["mollie_api_key"].widget.attrs["placeholder"] = _(
                 "A key is stored (ending in …%(tail)s)"
             ) % {"tail": self.instance.mollie_api_key[-4:]}
-        if not is_platform_admin(self.for_user):
+        if not is_active_superuser(self.for_user):
             # Members run their organisation; who belongs to it is the platform's decision.
             for name in ("slug", "site"):
                 if name in self.fields:
@@ -51,7 +53,7 @@ class EventAdminForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields.get("organisation")
-        if field is not None and not is_platform_admin(self.for_user):
+        if field is not None and not is_active_superuser(self.for_user):
             field.queryset = field.queryset.filter(pk__in=organisation_ids_for(self.for_user))
         if "slug" in self.fields:
             self.fields["slug"].required = False

@@ -1,19 +1,18 @@
 """A readable comparison of two versions of the privacy statement.
 
 Versions are compared line by line on their plain text (one line per heading, paragraph, list
-item or table row; see :func:`~.versions.statement_text`). A line that was reworded shows the
-words taken out and put in; long stretches without changes are folded to a count.
+item or table row; see :func:`~.services.versions.statement_text`). A line that was reworded
+shows the words taken out and put in; long stretches without changes are folded to a count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Protocol
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-
-from ..models import PolicyVersion
 
 #: Unchanged lines shown around each change; longer unchanged stretches are folded.
 CONTEXT = 2
@@ -35,7 +34,14 @@ class DiffLine:
     folded: int = 0
 
 
-def diff_versions(older: PolicyVersion, newer: PolicyVersion, context: int = CONTEXT) -> list:
+class VersionText(Protocol):
+    """What a diff reads of a version (a :class:`~.models.PolicyVersion` has both)."""
+
+    title: str
+    rendered_text: str
+
+
+def diff_versions(older: VersionText, newer: VersionText, context: int = CONTEXT) -> list:
     """What changed from ``older`` to ``newer``, the title included."""
     old = [f"# {older.title}", *older.rendered_text.splitlines()]
     new = [f"# {newer.title}", *newer.rendered_text.splitlines()]

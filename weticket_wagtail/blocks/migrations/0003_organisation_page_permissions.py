@@ -30,8 +30,8 @@ def grant_existing_pages(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("weticket_blocks", "0001_initial"),
-        ("weticket_ticketing", "0005_organisation_editors_group"),
+        ("weticket_blocks", "0002_consent_marketing_pixels"),
+        ("weticket_ticketing", "0006_organisation_editors_group"),
     ]
 
     operations = [migrations.RunPython(grant_existing_pages, migrations.RunPython.noop)]

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("weticket_ticketing", "0004_order_policy_version"),
+        ("weticket_ticketing", "0005_currency_from_settings"),
     ]
 
     operations = [

@@ -2,7 +2,8 @@
 
 These tests drive the protocol of :mod:`weticket_wagtail.mail.transmit` against a real SMTP
 server on loopback and PostgreSQL outside a transaction, as a worker runs it. The real thing, a
-Celery worker killed with SIGKILL in the middle of a campaign, is in ``test_worker_killed.py``.
+Celery worker killed with SIGKILL in the middle of a campaign, is in
+``tests/privacy/test_worker_killed.py``.
 """
 
 from __future__ import annotations
