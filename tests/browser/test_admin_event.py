@@ -29,6 +29,8 @@ def test_typing_a_new_events_title_fills_in_its_slug(new_page, live_server, djan
     page.locator("#id_venue").fill("Het Plein")
     page.locator("#id_starts_at").fill("2030-06-01 20:00")
     page.locator("#id_ends_at").fill("2030-06-01 23:00")
+    page.locator("#id_venue").click()  # closes the date picker, which covers the footer
+    expect(page.locator(".xdsoft_datetimepicker:visible")).to_have_count(0)
     page.locator("footer").get_by_role("button", name="Create").click()
     expect(page.get_by_text("created")).to_be_visible()
     assert Event.objects.get(organisation=organisation).slug == "jazz-op-het-plein-een-avond"

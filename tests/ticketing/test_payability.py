@@ -148,3 +148,8 @@ def test_the_mollie_double_command_serves_payments_until_stopped():
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         process.stdout.close()
+
+
+def test_another_payment_provider_owns_its_credentials(keyless, settings):
+    settings.WETICKET = {**settings.WETICKET, "PAYMENT_PROVIDER": "shop.providers.Adyen"}
+    assert reserve_tickets(keyless["event"], {keyless["paid"].pk: 1}).lines.count() == 1

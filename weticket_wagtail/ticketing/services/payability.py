@@ -3,6 +3,10 @@
 Without either, a buyer could hold paid tickets and then only read that payment is impossible,
 while the tickets stay held. So paid tickets are refused before they are held (free tickets are
 still given out), and the admin and a system check say which organisations are not ready.
+
+This is the rule of the Mollie provider shipped with the package (``PAYMENT_PROVIDER``'s
+default). Another provider owns its credentials, which we cannot see from here: with one
+configured, every organisation counts as ready and the provider says no when it must.
 """
 
 from __future__ import annotations
@@ -24,8 +28,14 @@ class PaymentsNotReady(CheckoutError):
     code = "payments_not_ready"
 
 
-def fallback_key_configured() -> bool:
-    """True when ``MOLLIE_FALLBACK_API_KEY`` lets every organisation take payments."""
+MOLLIE_PROVIDER = "weticket_wagtail.payments.providers.mollie.MollieProvider"
+
+
+def every_organisation_can_pay() -> bool:
+    """True when every organisation can take payments whatever its own key: the fallback key
+    ``MOLLIE_FALLBACK_API_KEY`` is set, or a provider other than Mollie is configured."""
+    if weticket_settings.PAYMENT_PROVIDER != MOLLIE_PROVIDER:
+        return True
     return bool(weticket_settings.MOLLIE_FALLBACK_API_KEY)
 
 
@@ -33,7 +43,7 @@ def can_take_payments(organisation: Organisation) -> bool:
     """True when payments for ``organisation`` can be started (its own key or the fallback).
 
     Reads the key's column, never decrypts it."""
-    if fallback_key_configured():
+    if every_organisation_can_pay():
         return True
     if organisation.pk is None:
         return False
@@ -42,7 +52,7 @@ def can_take_payments(organisation: Organisation) -> bool:
 
 def organisations_without_payments(organisations: QuerySet[Organisation]) -> QuerySet:
     """Those of ``organisations`` that cannot take payments (none while a fallback key is set)."""
-    if fallback_key_configured():
+    if every_organisation_can_pay():
         return organisations.none()
     return organisations.filter(mollie_api_key="")
 
@@ -52,7 +62,7 @@ def refuse_unpayable_tickets(event: Event, ticket_type_ids: Iterable[int]) -> No
     event's organisation cannot take payments. Free tickets always pass.
 
     No query while a fallback key is configured; one otherwise."""
-    if fallback_key_configured():
+    if every_organisation_can_pay():
         return
     unpayable = TicketType.objects.filter(
         pk__in=list(ticket_type_ids),
