@@ -51,7 +51,7 @@ check-migrations: install
 	$(MANAGE) makemigrations --check --dry-run
 
 build: install
-	rm -rf dist && $(BIN)/python -m build --wheel --outdir dist .
+	rm -rf dist build && $(BIN)/python -m build --wheel --outdir dist .
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info example_site/db.sqlite3 .pytest_cache

@@ -18,7 +18,9 @@ def test_migrations_are_complete():
 
 
 @pytest.mark.django_db
-def test_demo_seed_is_idempotent_and_its_login_works(client):
+def test_demo_seed_is_idempotent_and_its_login_works(client, settings):
+    # `make demo` pays at the Mollie double with its fallback key (see the Makefile).
+    settings.WETICKET = {**settings.WETICKET, "MOLLIE_FALLBACK_API_KEY": "test_" + "demo" * 8}
     out = io.StringIO()
     call_command("weticket_demo", stdout=out)
     call_command("weticket_demo", stdout=io.StringIO())
@@ -34,6 +36,13 @@ def test_demo_seed_is_idempotent_and_its_login_works(client):
     home = client.get("/")
     assert home.status_code == 200
     assert "Jazz in de tuin" in home.content.decode()
+    # Every event on the home page links to its shop.
+    for shop in (
+        "/tickets/zomeravond/jazz-in-de-tuin/",
+        "/tickets/zomeravond/filmnacht-op-het-dak/",
+    ):
+        assert f'href="{shop}"' in home.content.decode()
+        assert client.get(shop).status_code == 200
     tickets = client.get("/kaartjes/")
     assert tickets.status_code == 200
     body = tickets.content.decode()

@@ -118,9 +118,8 @@ WAGTAIL_SITE_NAME = "WeTicket demo"
 WAGTAILADMIN_BASE_URL = os.environ.get("WETICKET_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+# The console, with a summary of each message instead of its base64 attachments.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "demo.mail.SummaryEmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "1025"))
 DEFAULT_FROM_EMAIL = "WeTicket demo <tickets@example.org>"

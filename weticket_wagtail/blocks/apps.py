@@ -9,6 +9,8 @@ class BlocksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import signal_handlers
         from .personal_data import register as register_personal_data
 
         register_personal_data()
+        signal_handlers.connect()

@@ -15,6 +15,7 @@ from weticket_wagtail.ticketing.models import FONT_STACKS, Organisation
 from weticket_wagtail.ticketing.validators import validate_hex_colour
 
 from .contrast import contrast_ratio
+from .forms import BrandedTicketPageForm
 from .stream import ticket_blocks
 
 AA_NORMAL_TEXT = 4.5
@@ -139,6 +140,7 @@ class BrandedTicketPage(BrandedTicketPageMixin, Page):
         FieldPanel("marketing_pixels"),
     ]
     template = "weticket_wagtail/pages/branded_ticket_page.html"
+    base_form_class = BrandedTicketPageForm
 
     class Meta:
         verbose_name = _("branded ticket page")

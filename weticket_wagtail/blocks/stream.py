@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from weticket_wagtail.assets import assets_once
 from weticket_wagtail.checkout.presenters import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
@@ -71,8 +72,19 @@ class TicketTypeSubsetBlock(blocks.MultipleChoiceBlock):
         return [str(pk) for pk in value or []]
 
 
-class TicketsGroupBlock(blocks.StructBlock):
-    """The "Tickets" group of the block picker, each block previewed with a real event."""
+class FrontendAssetsMixin:
+    """A block that brings our CSS and JS along, once per page (see ``weticket_wagtail.assets``),
+    so it works in any page of any site: the template prints ``{{ weticket_assets }}``."""
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["weticket_assets"] = assets_once((parent_context or {}).get("request"))
+        return context
+
+
+class TicketsGroupBlock(FrontendAssetsMixin, blocks.StructBlock):
+    """The "Tickets" group of the block picker, each block previewed with a real event and
+    bringing its own CSS and JS."""
 
     class Meta:
         group = _("Tickets")

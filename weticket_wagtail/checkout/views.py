@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weticket_wagtail.conf import weticket_settings
@@ -32,7 +33,7 @@ from weticket_wagtail.ticketing.services.orders import (
     reservation_total,
 )
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
-from weticket_wagtail.ticketing.services.tickets import order_pdf
+from weticket_wagtail.ticketing.services.tickets import order_pdf, ticket_qr_svg, ticket_token
 
 from . import pagecache
 from .calendar import event_calendar
@@ -207,12 +208,19 @@ def get_order(token: str) -> Order:
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     """The buyer's order page: status, tickets, PDF, and a way to (re)try paying."""
     order = get_order(token)
+    tickets = list(order.tickets.select_related("line"))
+    if order.status == Order.Status.PAID:
+        for ticket in tickets:  # what the door scanner reads, as on the PDF
+            token = ticket_token(ticket, order.organisation, order.event.slug)
+            ticket.qr_svg = ticket_qr_svg(
+                token, _("QR code of ticket %(code)s") % {"code": ticket.code}
+            )
     context = {
         "order": order,
         "event": order.event,
         "organisation": order.organisation,
         "lines": list(order.lines.all()),
-        "tickets": list(order.tickets.select_related("line")),
+        "tickets": tickets,
         "open_payment": open_payment(order),
         "can_pay": order.can_be_paid,
         # Owed refunds are not refunded until the provider accepted them: say "being refunded".

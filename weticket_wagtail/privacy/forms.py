@@ -1,12 +1,15 @@
-"""Forms of the privacy app: the statement page's admin form ("About this change") and the
-public form people send data-subject requests with."""
+"""Forms of the privacy app: the statement page's admin form ("About this change" per version,
+and the starter statement a new page begins with) and the public form people send data-subject
+requests with."""
 
 from __future__ import annotations
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from . import starter
 from .request_models import DataSubjectRequest
 
 
@@ -22,12 +25,37 @@ class PrivacyStatementPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         page = self.instance
+        if not self.is_bound and not page.pk and not page.body:
+            self.offer_starter_statement(page)
         if not self.is_bound and page.pk and page.live and not page.has_unpublished_changes:
             self.initial["change_summary"] = ""
             self.initial["change_is_material"] = False
 
+    def offer_starter_statement(self, page) -> None:
+        """A new page starts as the starter statement (``privacy.starter``) in the page's
+        language, or the editor's."""
+        locale = page.locale if page.locale_id else None
+        language = starter.starter_language(
+            getattr(locale, "language_code", None), translation.get_language()
+        )
+        text = starter.starter_statement(language)
+        page.body = text["body"]
+        for name in ("title", "slug", "intro"):
+            self.initial[name] = self.initial.get(name) or text[name]
+        self.initial["body"] = page.body
+
     def clean(self):
         cleaned_data = super().clean()
+        if self.data.get("action-publish"):
+            left = starter.placeholders_left(
+                starter.statement_texts(cleaned_data.get("intro"), cleaned_data.get("body"))
+            )
+            if left:
+                self.add_error(
+                    None,
+                    _("Fill in the placeholders before publishing: %(placeholders)s")
+                    % {"placeholders": ", ".join(left)},
+                )
         if (
             cleaned_data.get("change_is_material")
             and not (cleaned_data.get("change_summary") or "").strip()

@@ -43,6 +43,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organisation {n}")
     slug = factory.Sequence(lambda n: f"organisation-{n}")
     contact_email = factory.LazyAttribute(lambda o: f"info@{o.slug}.example")
+    # A test key (the Mollie double accepts it), so the organisation can sell paid tickets.
+    mollie_api_key = "test_" + "factory" * 5
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

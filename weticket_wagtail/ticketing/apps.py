@@ -20,6 +20,6 @@ class TicketingConfig(AppConfig):
 
         register_personal_data()
 
-        from . import signal_handlers
+        from . import checks, signal_handlers  # noqa: F401 - checks register on import
 
         signal_handlers.connect()

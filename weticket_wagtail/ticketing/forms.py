@@ -46,13 +46,29 @@ class OrganisationAdminForm(WagtailAdminModelForm):
 
 
 class EventAdminForm(WagtailAdminModelForm):
-    """Limits the organisation choice to the user's own; checks ticket types against the event."""
+    """Limits the organisation choice to the user's own; checks ticket types against the event.
+
+    An empty slug is made from the title (the admin's script usually fills it in already)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields.get("organisation")
         if field is not None and not is_active_superuser(self.for_user):
             field.queryset = field.queryset.filter(pk__in=organisation_ids_for(self.for_user))
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("Part of the shop's URL. Empty: made from the title.")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        organisation, title = cleaned_data.get("organisation"), cleaned_data.get("title")
+        if "slug" in self.fields and not cleaned_data.get("slug") and organisation and title:
+            from .services.slugs import unique_event_slug
+
+            cleaned_data["slug"] = unique_event_slug(
+                organisation.pk, title, exclude_pk=self.instance.pk
+            )
+        return cleaned_data
 
     def is_valid(self) -> bool:
         valid = super().is_valid()

@@ -16,7 +16,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    TitleFieldPanel,
+)
+from wagtail.admin.widgets.slug import SlugInput
 from wagtail.models import Orderable
 from wagtail.search import index
 
@@ -120,6 +127,19 @@ class Organisation(ClusterableModel):
         editable=False,
         help_text=_("Public key a scanner uses to verify ticket QR codes offline."),
     )
+    editors_group = models.OneToOneField(
+        "auth.Group",
+        verbose_name=_("page editors' group"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Made with the organisation and holding its members: Wagtail gives this group "
+            "permission to edit the organisation's own pages."
+        ),
+    )
     collect_phone = models.BooleanField(_("ask buyers for a phone number"), default=False)
     collect_address = models.BooleanField(_("ask buyers for their address"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -217,6 +237,16 @@ class SaleState(models.TextChoices):
     SOLD_OUT = "sold_out", _("Sold out")
 
 
+class EventTitlePanel(TitleFieldPanel):
+    """The title fills in the slug as you type (Wagtail's sync controllers, as on pages), until
+    the event is published: from then on its shop URL stays put."""
+
+    class BoundPanel(TitleFieldPanel.BoundPanel):
+        def get_should_apply(self) -> bool:
+            instance = self.instance
+            return not (instance is not None and instance.pk and instance.is_published)
+
+
 class Event(index.Indexed, ClusterableModel):
     """Something people buy tickets for."""
 
@@ -251,8 +281,9 @@ class Event(index.Indexed, ClusterableModel):
 
     panels = [
         FieldPanel("organisation"),
-        FieldPanel("title"),
-        FieldPanel("slug"),
+        EventTitlePanel("title", placeholder=False),
+        # ASCII like the field; Wagtail's slugify would otherwise keep letters such as "é".
+        FieldPanel("slug", widget=SlugInput(attrs={"data-w-slug-allow-unicode-value": False})),
         FieldPanel("description"),
         FieldRowPanel([FieldPanel("venue"), FieldPanel("address")]),
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),

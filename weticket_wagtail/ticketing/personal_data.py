@@ -167,6 +167,7 @@ def register() -> None:
         "collect_phone",
         "collect_address",
         "created_at",
+        "editors_group",
         reason="the organisation's own settings; a business, not a person",
     )
     personal_data.register(

@@ -16,6 +16,7 @@ from weticket_wagtail.viewsets import PolicyViewSetMixin
 
 from .forms import EventAdminForm, OrganisationAdminForm
 from .models import Event, Organisation
+from .payment_warnings import PaymentsReadinessPanel
 from .permissions import policy_for, scope_queryset
 
 
@@ -84,9 +85,8 @@ class OrganisationViewSet(ScopedModelViewSet):
     organisation_path = "pk"
 
     def get_edit_handler(self):
-        return ObjectList(Organisation.panels, base_form_class=OrganisationAdminForm).bind_to_model(
-            Organisation
-        )
+        panels = [PaymentsReadinessPanel(heading=_("Payments")), *Organisation.panels]
+        return ObjectList(panels, base_form_class=OrganisationAdminForm).bind_to_model(Organisation)
 
 
 def _scoped_organisations(request):
@@ -122,7 +122,8 @@ class EventViewSet(ScopedModelViewSet):
     inspect_view_enabled = True
 
     def get_edit_handler(self):
-        return ObjectList(Event.panels, base_form_class=EventAdminForm).bind_to_model(Event)
+        panels = [PaymentsReadinessPanel(heading=_("Payments")), *Event.panels]
+        return ObjectList(panels, base_form_class=EventAdminForm).bind_to_model(Event)
 
 
 class TicketsViewSetGroup(ViewSetGroup):

@@ -3,6 +3,7 @@ from wagtail import hooks
 from weticket_wagtail.permissions import register_policy
 
 from .models import Event, Organisation
+from .payment_warnings import PaymentsNotReadyDashboardPanel
 from .permissions import policy_for
 from .viewsets import TicketsViewSetGroup
 
@@ -13,3 +14,8 @@ register_policy(Event, policy_for(Event))
 @hooks.register("register_admin_viewset")
 def register_tickets_viewsets():
     return TicketsViewSetGroup()
+
+
+@hooks.register("construct_homepage_panels")
+def add_payments_not_ready_panel(request, panels):
+    panels.append(PaymentsNotReadyDashboardPanel(request.user))

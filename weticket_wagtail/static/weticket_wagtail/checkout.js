@@ -1,6 +1,9 @@
 /* weticket-wagtail checkout: the reservation countdown. No inline scripts, no build step. */
 (function () {
   "use strict";
+  // Blocks rendered without a request emit this script once each: set up only once.
+  if (window.weticketCheckout) { return; }
+  window.weticketCheckout = true;
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function startTimer(el) {
     var expires = Date.parse(el.getAttribute("data-weticket-expires"));

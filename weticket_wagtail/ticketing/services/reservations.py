@@ -29,6 +29,7 @@ from .availability import (
     note_reserved,
 )
 from .errors import CheckoutError, NotOnSale, SoldOut
+from .payability import refuse_unpayable_tickets
 
 
 def validate_quantities(
@@ -112,6 +113,7 @@ def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) ->
     if not wanted or any(qty < 0 for qty in wanted.values()):
         validate_quantities(event, quantities, now, ticket_types=())  # raises the right message
     ids = sorted(wanted)
+    refuse_unpayable_tickets(event, ids)  # before holding anything: see payability
     expires_at = now + timedelta(minutes=weticket_settings.RESERVATION_MINUTES)
     reservation = Reservation(event=event, expires_at=expires_at, created_at=now)
     alias = hold_sql.database_alias()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import segno
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -43,6 +44,22 @@ def ticket_token(ticket: Ticket, organisation: Organisation, event_slug: str) ->
     return sign_ticket_payload(
         private,
         {"c": ticket.code, "e": event_slug, "o": organisation.slug, "t": ticket.line.name},
+    )
+
+
+def ticket_qr_svg(token: str, title: str) -> str:
+    """The QR code of a ticket's signed ``token`` as inline SVG, black on white, for a phone's
+    screen at the door. Sized by CSS (it has a viewBox and no width); ``title`` names it for
+    screen readers. Safe to print unescaped: segno writes only its own markup and escapes the
+    title."""
+    return segno.make(token, error="m", micro=False).svg_inline(
+        scale=1,
+        border=4,
+        omitsize=True,
+        dark="#000",
+        light="#fff",
+        title=title,
+        svgclass="weticket-qr",
     )
 
 

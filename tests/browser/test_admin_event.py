@@ -1,0 +1,36 @@
+"""An organiser creates an event in the admin: typing the title fills in the slug."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from weticket_wagtail.testing.factories import OrganisationFactory
+from weticket_wagtail.ticketing.models import Event
+
+from .test_editor_and_visitor import EDITOR_PASSWORD, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_typing_a_new_events_title_fills_in_its_slug(new_page, live_server, django_user_model):
+    django_user_model.objects.create_superuser("editor", "editor@example.org", EDITOR_PASSWORD)
+    organisation = OrganisationFactory(name="Stichting Plein", slug="plein")
+    page = new_page()
+    log_in(page, live_server.url, "editor", EDITOR_PASSWORD)
+    page.goto(live_server.url + reverse("weticket_events:add"))
+    page.get_by_role("button", name="Choose an organisation").click()
+    chooser = page.get_by_role("dialog")
+    chooser.get_by_role("link", name="Stichting Plein").click()
+    expect(chooser).to_be_hidden()
+    page.locator("#id_title").press_sequentially("Jazz op het Plein: één avond")
+    expect(page.locator("#id_slug")).to_have_value("jazz-op-het-plein-een-avond")
+    page.locator("#id_venue").fill("Het Plein")
+    page.locator("#id_starts_at").fill("2030-06-01 20:00")
+    page.locator("#id_ends_at").fill("2030-06-01 23:00")
+    page.locator("#id_venue").click()  # closes the date picker, which covers the footer
+    expect(page.locator(".xdsoft_datetimepicker:visible")).to_have_count(0)
+    page.locator("footer").get_by_role("button", name="Create").click()
+    expect(page.get_by_text("created")).to_be_visible()
+    assert Event.objects.get(organisation=organisation).slug == "jazz-op-het-plein-een-avond"
