@@ -20,6 +20,6 @@ class TicketingConfig(AppConfig):
 
         register_personal_data()
 
-        from . import signal_handlers
+        from . import checks, signal_handlers  # noqa: F401  (checks registers itself)
 
         signal_handlers.connect()

@@ -21,6 +21,7 @@ from weticket_wagtail.fields import EncryptedTextField
 
 from .panels import EmbedSnippetPanel
 from .validators import (
+    normalise_origin,
     parse_origins,
     validate_hex_colour,
     validate_not_reserved_slug,
@@ -161,7 +162,16 @@ class Organisation(ClusterableModel):
 
     @property
     def allowed_origins(self) -> list[str]:
-        return parse_origins(self.embed_origins)
+        """The valid entries of ``embed_origins``, normalised, each once (see the validator;
+        a row saved before it was as strict keeps its bad entries out of every header)."""
+        origins = (normalise_origin(entry) for entry in parse_origins(self.embed_origins))
+        return list(dict.fromkeys(origin for origin in origins if origin))
+
+    @property
+    def invalid_origins(self) -> list[str]:
+        """Entries of ``embed_origins`` that are not origins (only rows saved around the
+        validator have any; a system check names them)."""
+        return [e for e in parse_origins(self.embed_origins) if normalise_origin(e) is None]
 
     @property
     def font_stack(self) -> str:
