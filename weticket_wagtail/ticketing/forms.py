@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .permissions import is_platform_admin, organisation_ids_for
+from .services.archiving import forget_holds_that_are_over, ticket_type_removal_blocker
 
 
 class OrganisationAdminForm(WagtailAdminModelForm):
@@ -55,6 +57,8 @@ class EventAdminForm(WagtailAdminModelForm):
     def is_valid(self) -> bool:
         valid = super().is_valid()
         formset = self.formsets.get("ticket_types") if hasattr(self, "formsets") else None
+        if formset is not None and not self._removals_allowed(formset):
+            valid = False
         ends_at = self.cleaned_data.get("ends_at") if hasattr(self, "cleaned_data") else None
         if not valid or formset is None or ends_at is None:
             return valid
@@ -69,3 +73,27 @@ class EventAdminForm(WagtailAdminModelForm):
                 form.add_error("sale_ends_at", _("The sale cannot end after the event ends."))
                 valid = False
         return valid
+
+    def _removals_allowed(self, formset) -> bool:
+        """Ticket types marked for removal that have orders (or live holds) stay: their row
+        comes back with the reason, instead of the database refusing the delete later."""
+        allowed = True
+        for form in formset.forms:
+            if not (form.instance.pk and formset._should_delete_form(form)):
+                continue
+            blocker = ticket_type_removal_blocker(form.instance)
+            if blocker:
+                data = form.data.copy()
+                data[form.add_prefix(DELETION_FIELD_NAME)] = ""
+                form.data = data  # shown again, not hidden as removed
+                form.add_error(None, blocker)
+                self.add_error(None, blocker)
+                allowed = False
+        return allowed
+
+    def save(self, commit: bool = True):
+        formset = self.formsets.get("ticket_types")
+        if commit and formset is not None:
+            removed = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
+            forget_holds_that_are_over(removed)
+        return super().save(commit=commit)

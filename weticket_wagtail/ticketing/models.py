@@ -251,6 +251,15 @@ class Event(index.Indexed, ClusterableModel):
     is_published = models.BooleanField(
         _("published"), default=False, help_text=_("Only published events can be sold.")
     )
+    is_archived = models.BooleanField(
+        _("archived"),
+        default=False,
+        help_text=_(
+            "An archived event is not sold, not published and hidden from shops, lists and "
+            "choosers; its orders stay. For events that cannot be deleted because they have "
+            "orders."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -262,7 +271,7 @@ class Event(index.Indexed, ClusterableModel):
         FieldRowPanel([FieldPanel("venue"), FieldPanel("address")]),
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
         FieldPanel("image"),
-        FieldPanel("is_published"),
+        FieldRowPanel([FieldPanel("is_published"), FieldPanel("is_archived")]),
         InlinePanel("ticket_types", heading=_("Ticket types"), label=_("Ticket type")),
         EmbedSnippetPanel(heading=_("Embed on another website")),
     ]
@@ -288,6 +297,13 @@ class Event(index.Indexed, ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if self.is_archived:
+            self.is_published = False  # every sales path checks is_published
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "is_published"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -361,6 +377,14 @@ class TicketType(Orderable):
         validators=[MinValueValidator(1, message=_("The maximum per order is at least 1."))],
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_archived = models.BooleanField(
+        _("archived"),
+        default=False,
+        help_text=_(
+            "Archived ticket types are not sold and not shown anywhere; their orders stay. "
+            "For ticket types that cannot be removed because they have orders."
+        ),
+    )
     sold_count = models.PositiveIntegerField(
         _("sold"),
         default=0,
@@ -369,7 +393,7 @@ class TicketType(Orderable):
     )
 
     panels = [
-        FieldRowPanel([FieldPanel("name"), FieldPanel("is_active")]),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("is_active"), FieldPanel("is_archived")]),
         FieldPanel("description"),
         FieldRowPanel([FieldPanel("price"), FieldPanel("vat_rate"), FieldPanel("capacity")]),
         FieldRowPanel([FieldPanel("sale_starts_at"), FieldPanel("sale_ends_at")]),
@@ -395,6 +419,13 @@ class TicketType(Orderable):
 
     def __str__(self) -> str:
         return f"{self.event} – {self.name}" if self.event_id else self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.is_archived:
+            self.is_active = False  # every sales path checks is_active
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "is_active"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
