@@ -282,6 +282,7 @@ class Event(index.Indexed, ClusterableModel):
         index.AutocompleteField("title"),
         index.FilterField("organisation"),
         index.FilterField("is_published"),
+        index.FilterField("is_archived"),
         index.FilterField("starts_at"),
     ]
 
