@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .permissions import is_platform_admin, organisation_ids_for
+from .permissions import can_manage_team, is_platform_admin, organisation_ids_for
 from .services.archiving import forget_holds_that_are_over, ticket_type_removal_blocker
 
 
@@ -29,10 +31,13 @@ class OrganisationAdminForm(WagtailAdminModelForm):
                 "A key is stored (ending in …%(tail)s)"
             ) % {"tail": self.instance.mollie_api_key[-4:]}
         if not is_platform_admin(self.for_user):
-            # Members run their organisation; who belongs to it is the platform's decision.
+            # Members run their organisation; its slug and site are the platform's decision.
             for name in ("slug", "site"):
                 if name in self.fields:
                     self.fields[name].disabled = True
+        if not can_manage_team(self.for_user, self.instance.pk):
+            # Not shown, not read, not saved: who belongs here is not this user's decision.
+            self.formsets.pop("memberships", None)
 
     def clean_mollie_api_key(self) -> str:
         value = self.cleaned_data.get("mollie_api_key", "")
@@ -43,6 +48,48 @@ class OrganisationAdminForm(WagtailAdminModelForm):
                 _("A Mollie API key starts with test_ or live_ and is at least 30 characters.")
             )
         return value
+
+
+class MembershipAdminForm(WagtailAdminModelForm):
+    """A member, named by the exact username or email address of an existing account.
+
+    No list of users is ever shown (it would tell one organisation who else is on the
+    platform). Accounts are created by the platform's administrators.
+    """
+
+    user = forms.CharField(
+        label=_("Username or email address"),
+        max_length=254,
+        help_text=_(
+            "Of an existing account, written exactly. The platform's administrators create "
+            "accounts."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.user_id:
+            self.initial["user"] = self.instance.user.get_username()
+
+    def clean_user(self):
+        wanted = self.cleaned_data["user"].strip()
+        user_model = get_user_model()
+        match = Q(**{user_model.USERNAME_FIELD: wanted})
+        email_field = user_model.get_email_field_name()
+        if "@" in wanted and email_field:
+            match |= Q(**{f"{email_field}__iexact": wanted})
+        found = list(user_model._default_manager.filter(match, is_active=True)[:2])
+        if not found:
+            raise forms.ValidationError(
+                _("No active user has exactly this username or email address."),
+                code="unknown_user",
+            )
+        if len(found) > 1:
+            raise forms.ValidationError(
+                _("Several users have this email address: write the username instead."),
+                code="ambiguous_user",
+            )
+        return found[0]
 
 
 class EventAdminForm(WagtailAdminModelForm):

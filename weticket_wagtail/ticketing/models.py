@@ -19,7 +19,7 @@ from wagtail.search import index
 
 from weticket_wagtail.fields import EncryptedTextField
 
-from .panels import EmbedSnippetPanel
+from .panels import EmbedSnippetPanel, MembersPanel
 from .validators import (
     normalise_origin,
     parse_origins,
@@ -142,7 +142,7 @@ class Organisation(ClusterableModel):
             [FieldPanel("site"), FieldPanel("embed_origins"), FieldPanel("mollie_api_key")],
             heading=_("Integration"),
         ),
-        InlinePanel("memberships", heading=_("Members"), label=_("Member")),
+        MembersPanel("memberships", heading=_("Members"), label=_("Member")),
     ]
 
     class Meta:
@@ -197,8 +197,13 @@ class OrganisationMembership(models.Model):
         on_delete=models.CASCADE,
         related_name="weticket_memberships",
     )
+    can_manage_team = models.BooleanField(
+        _("manages the team"),
+        default=False,
+        help_text=_("May add and remove this organisation's members."),
+    )
 
-    panels = [FieldPanel("user")]
+    panels = [FieldRowPanel([FieldPanel("user"), FieldPanel("can_manage_team")])]
 
     class Meta:
         verbose_name = _("membership")

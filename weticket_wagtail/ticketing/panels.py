@@ -1,11 +1,11 @@
-"""An admin panel that shows the copy-paste embed snippet of the event being edited."""
+"""Admin panels of organisations and events: the embed snippet, and the members."""
 
 from __future__ import annotations
 
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import Panel
+from wagtail.admin.panels import InlinePanel, Panel
 
 from weticket_wagtail.conf import weticket_settings
 
@@ -43,3 +43,27 @@ class EmbedSnippetPanel(Panel):
                 "under the organisation's allowed embedding origins can show it."
             )
             return context
+
+
+class MembersPanel(InlinePanel):
+    """The organisation's members, for those who may manage its team (the form leaves the
+    formset out for everyone else, and this panel is then not shown). Members are named by
+    username or email address, never picked from a list of users."""
+
+    def get_form_options(self):
+        from .forms import MembershipAdminForm
+
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["form"] = MembershipAdminForm
+        return options
+
+    class BoundPanel(InlinePanel.BoundPanel):
+        def __init__(self, **kwargs):
+            form = kwargs.get("form")
+            relation = kwargs["panel"].relation_name
+            if form is not None and relation not in form.formsets:
+                kwargs["form"] = None  # not this user's to see: nothing to bind
+            super().__init__(**kwargs)
+
+        def is_shown(self):
+            return self.form is not None and super().is_shown()
