@@ -15,6 +15,7 @@ from weticket_wagtail.payments.models import Payment
 from weticket_wagtail.payments.services import start_payment
 from weticket_wagtail.ticketing.models import Order, ReservationLine, TicketType
 from weticket_wagtail.ticketing.services.errors import SoldOut
+from weticket_wagtail.ticketing.services.hold_limits import HoldClient, HoldLimitReached
 from weticket_wagtail.ticketing.services.orders import place_order
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
 
@@ -112,3 +113,49 @@ def test_the_same_webhook_posted_twenty_times_at_once_applies_once(settings, mol
     )
     assert Payment.objects.get(pk=payment.pk).confirmed_order is True
     assert connection.vendor == "postgresql"
+
+
+def test_concurrent_posts_of_one_browser_cannot_both_pass_its_limit(on_sale):
+    """Ten requests of one browser at once, for different ticket types (so the ticket-type row
+    locks alone would not keep them apart): only as many as the limit allows get through."""
+    event, regular, student = on_sale["event"], on_sale["regular"], on_sale["student"]
+    client = HoldClient.identify(browser_id="one-browser", address="192.0.2.50")
+    start = threading.Barrier(10)
+
+    @in_thread
+    def hold(i):
+        start.wait()
+        ticket_type = regular if i % 2 else student
+        try:
+            reserve_tickets(event, {ticket_type.pk: 4}, client=client)
+            return "held"
+        except HoldLimitReached:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(hold, range(10)))
+
+    assert outcomes.count("held") == 2  # 8 tickets; a third hold would make 12 of 10
+    assert sum(ReservationLine.objects.values_list("quantity", flat=True)) == 8
+
+
+def test_concurrent_browsers_at_one_address_stop_at_the_address_limit(on_sale):
+    event, regular = on_sale["event"], on_sale["regular"]
+    TicketType.objects.filter(pk=regular.pk).update(capacity=500, max_per_order=8)
+    start = threading.Barrier(12)
+
+    @in_thread
+    def hold(i):
+        client = HoldClient.identify(browser_id=f"browser-{i}", address="198.51.100.3")
+        start.wait()
+        try:
+            reserve_tickets(event, {regular.pk: 8}, client=client)
+            return "held"
+        except HoldLimitReached:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(hold, range(12)))
+
+    assert outcomes.count("held") == 5  # 40 tickets: the address limit
+    assert sum(ReservationLine.objects.values_list("quantity", flat=True)) == 40

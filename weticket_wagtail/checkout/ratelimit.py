@@ -1,4 +1,4 @@
-"""A small fixed-window rate limit for the public forms, kept in Django's cache.
+"""Who a public request comes from, and a small fixed-window rate limit for the public forms.
 
 Counts POSTs per client address and form; with a cache shared by all web processes (Redis)
 the limit holds across processes. Limits come from ``WETICKET["RATE_LIMITS"]`` (requests per
@@ -16,11 +16,20 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.ticketing.services.hold_limits import HoldClient
 
 
 def client_address(request: HttpRequest) -> str:
     """The client's address. Behind a proxy, set it in REMOTE_ADDR there (we trust no header)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def hold_client(request: HttpRequest) -> HoldClient:
+    """Who asks for a hold, for the per-client hold limits: the browser by its CSRF secret
+    (every reservation POST has passed the CSRF check with it), and its address."""
+    return HoldClient.identify(
+        browser_id=request.META.get("CSRF_COOKIE") or "", address=client_address(request)
+    )
 
 
 def over_limit(scope: str, request: HttpRequest) -> bool:

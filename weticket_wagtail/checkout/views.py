@@ -34,7 +34,7 @@ from . import pagecache
 from .calendar import event_calendar
 from .forms import QUANTITY_PREFIX, BuyerForm, TicketSelectionForm
 from .framing import allowed_parent, apply_frame_policy
-from .ratelimit import rate_limited
+from .ratelimit import hold_client, rate_limited
 
 
 def shop_context(
@@ -80,7 +80,7 @@ def shop_context(
                 "input_label": _("Number of “%(name)s” tickets") % {"name": ticket_type.name},
                 "value": (form.data.get(name) or "0") if bound else "0",
                 "errors": form.errors.get(name, []) if bound else [],
-                "max": ticket_type.max_per_order,
+                "max": ticket_type.order_maximum,
             }
         )
     context = {"event": event, "organisation": event.organisation, "rows": rows, "form": form}
@@ -156,10 +156,10 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
         )
         if form.is_valid():
             try:
-                reservation = reserve_tickets(event, form.quantities())
+                reservation = reserve_tickets(event, form.quantities(), client=hold_client(request))
             except CheckoutError as exc:
                 form.add_error(None, exc.message)
-                status = 409 if exc.code == "sold_out" else 200
+                status = {"sold_out": 409, "hold_limit": 429}.get(exc.code, 200)
             else:
                 url = reverse("weticket_checkout:checkout", args=[reservation.token])
                 return redirect(with_parent(url, allowed_parent(request, event.organisation)))

@@ -99,14 +99,16 @@ class PersonalDataRegistry:
         self,
         model: type[Model],
         *,
-        email: str,
+        email: str = "",
         name: str = "",
         language: str = "",
         audience: str = Audience.VISITOR,
         categories: Iterable[str] = (),
         still_held: HeldFilter | None = None,
     ) -> Registration:
-        """Declare that ``model`` holds a person's personal data, reachable at field ``email``.
+        """Declare that ``model`` holds a person's personal data, reachable at field ``email``
+        (none for data that cannot be tied to an address, such as keyed hashes: such a model
+        yields no subjects, but its categories count).
 
         ``name`` and ``language`` name the fields holding that person's name and language, if
         any. ``categories`` are :class:`~.categories.DataCategory` values (shown in the privacy
@@ -175,6 +177,8 @@ class PersonalDataRegistry:
         batch: list[Subject] = []
         earlier: list[Registration] = []
         for registration in self.registrations():
+            if not registration.email:
+                continue  # nobody to write to
             for subject in self._subjects_of(registration, earlier, batch_size):
                 batch.append(subject)
                 if len(batch) >= batch_size:

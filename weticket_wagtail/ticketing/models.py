@@ -17,6 +17,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.fields import EncryptedTextField
 
 from .panels import EmbedSnippetPanel, MembersPanel
@@ -335,6 +336,12 @@ class Event(index.Indexed, ClusterableModel):
         return SaleState(self.sale_state()).label
 
 
+def order_maximum(max_per_order: int) -> int:
+    """A ticket type's maximum per order, capped by ``WETICKET["MAX_TICKETS_PER_ORDER"]``."""
+    cap = int(weticket_settings.MAX_TICKETS_PER_ORDER or 0)
+    return min(max_per_order, cap) if cap > 0 else max_per_order
+
+
 class TicketType(Orderable):
     """A kind of admission to an event, with its price and how many there are."""
 
@@ -426,6 +433,12 @@ class TicketType(Orderable):
     def __str__(self) -> str:
         return f"{self.event} – {self.name}" if self.event_id else self.name
 
+    @property
+    def order_maximum(self) -> int:
+        """The most of this type one order may hold: its own maximum, capped by
+        ``WETICKET["MAX_TICKETS_PER_ORDER"]`` (0: no cap)."""
+        return order_maximum(self.max_per_order)
+
     def save(self, *args, **kwargs) -> None:
         if self.is_archived:
             self.is_active = False  # every sales path checks is_active
@@ -508,10 +521,22 @@ class Reservation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    # Keyed hashes (HMAC with SECRET_KEY) of who asked for the hold, for the per-client hold
+    # limits (services/hold_limits.py); blanked when the limits no longer look back this far.
+    browser_hash = models.CharField(
+        _("browser (keyed hash)"), max_length=32, blank=True, default="", editable=False
+    )
+    address_hash = models.CharField(
+        _("network address (keyed hash)"), max_length=32, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("reservation")
         verbose_name_plural = _("reservations")
+        indexes = [
+            models.Index(fields=["event", "browser_hash"], name="weticket_holds_by_browser"),
+            models.Index(fields=["event", "address_hash"], name="weticket_holds_by_address"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} ({self.get_status_display()})"

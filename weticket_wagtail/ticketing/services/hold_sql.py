@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ..models import Event, Reservation, ReservationLine, TicketType
 
@@ -93,6 +95,21 @@ class HoldStatements:
                 f"GROUP BY {rl['ticket_type']}",
             ]
         )
+        # The same client's other holds of the event (services/hold_limits.py): whether each
+        # is the same browser / address, its times, whether it was sold, its live tickets.
+        self._client_holds = " ".join(
+            [
+                f"SELECT r.{rs['browser_hash']} = %s, r.{rs['address_hash']} = %s,",  # noqa: S608
+                f"r.{rs['created_at']}, r.{rs['expires_at']}, r.{rs['status']} = %s,",
+                f"(SELECT COALESCE(SUM(l.{rl['quantity']}), 0) FROM {lines} l",  # noqa: S608
+                f"WHERE l.{rl['reservation']} = r.{rs['id']} AND l.{rl['is_live']} = %s",
+                f"AND l.{rl['expires_at']} > %s)",
+                f"FROM {reservations} r WHERE r.{rs['event']} = %s AND r.{rs['id']} <> %s",
+                f"AND r.{rs['created_at']} > %s",
+                f"AND (r.{rs['browser_hash']} = %s OR r.{rs['address_hash']} = %s)",
+            ]
+        )
+        self.has_advisory_locks = connection.vendor == "postgresql"
         self.can_return_id = connection.features.can_return_columns_from_insert
         columns = ", ".join(rs[f] for f in RESERVATION_FIELDS)
         placeholders = ", ".join(["%s"] * len(RESERVATION_FIELDS))
@@ -135,6 +152,57 @@ class HoldStatements:
         cursor.execute(sql, [*ids, True, self._datetime(now), not_counting])
         return {pk: int(held) for pk, held in cursor.fetchall()}
 
+    def lock_client(self, cursor, namespace: int, keys: Sequence[int]) -> None:
+        """Wait for, then hold until the transaction ends, one advisory lock per key (taken in
+        the order given, which callers keep ascending). PostgreSQL only; elsewhere writers are
+        serialised by the database (SQLite) and this does nothing."""
+        if not self.has_advisory_locks or not keys:
+            return
+        locks = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(keys))
+        cursor.execute(f"SELECT {locks}", [v for key in keys for v in (namespace, key)])  # noqa: S608
+
+    def client_holds(
+        self,
+        cursor,
+        event_id: int,
+        browser: str,
+        address: str,
+        since: datetime,
+        now: datetime,
+        not_counting: int,
+    ) -> list[tuple]:
+        """The holds of ``event_id`` since ``since`` with this browser or address hash ('' for
+        neither): (same browser, same address, created_at, expires_at, sold, live tickets)."""
+        browser, address = browser or None, address or None  # '' must match nothing
+        at = self._datetime(now)
+        cursor.execute(
+            self._client_holds,
+            [
+                browser,
+                address,
+                Reservation.Status.CONVERTED,
+                True,
+                at,
+                event_id,
+                not_counting,
+                self._datetime(since),
+                browser,
+                address,
+            ],
+        )
+        return [
+            (bool(b), bool(a), self._aware(c), self._aware(e), bool(sold), int(q))
+            for b, a, c, e, sold, q in cursor.fetchall()
+        ]
+
+    def _aware(self, value) -> datetime:
+        """A datetime column as an aware datetime (PostgreSQL gives one; SQLite a string)."""
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+        return value
+
     def insert_hold(self, cursor, reservation: Reservation, quantities: Mapping[int, int]) -> None:
         """Insert ``reservation`` (unsaved, every field set) and a line per ticket type id in
         ``quantities``; give the reservation its id."""
@@ -161,6 +229,8 @@ class HoldStatements:
             "status": reservation.status,
             "created_at": self._datetime(reservation.created_at),
             "expires_at": self._datetime(reservation.expires_at),
+            "browser_hash": reservation.browser_hash,
+            "address_hash": reservation.address_hash,
         }
         return [values[f] for f in RESERVATION_FIELDS]
 
@@ -206,7 +276,15 @@ TICKET_TYPE_FIELDS = (
 )
 EVENT_FIELDS = ("id", "is_published", "starts_at", "ends_at")
 #: Every column a reservation or line is created with (a test checks that none is missing).
-RESERVATION_FIELDS = ("token", "event", "status", "created_at", "expires_at")
+RESERVATION_FIELDS = (
+    "token",
+    "event",
+    "status",
+    "created_at",
+    "expires_at",
+    "browser_hash",
+    "address_hash",
+)
 LINE_FIELDS = ("reservation", "ticket_type", "quantity", "expires_at", "is_live")
 
 _statements: dict[tuple[str, str], HoldStatements] = {}
