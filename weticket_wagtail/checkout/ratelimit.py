@@ -12,11 +12,12 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.ticketing.services.hold_limits import HoldClient
+
+from .refusals import OrganisationOf, render_refusal
 
 
 def client_address(request: HttpRequest) -> str:
@@ -48,15 +49,18 @@ def over_limit(scope: str, request: HttpRequest) -> bool:
     return count > limit
 
 
-def rate_limited(scope: str):
-    """Refuse POSTs over the limit with 429 and a message for the visitor; GETs are free."""
+def rate_limited(scope: str, organisation_of: OrganisationOf | None = None):
+    """Refuse POSTs over the limit with 429 and a message for the visitor; GETs are free. With
+    ``organisation_of``, the refusal can be shown inside that organisation's embedded shop."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method == "POST" and over_limit(scope, request):
-                response = render(
+                organisation = organisation_of(request, kwargs) if organisation_of else None
+                response = render_refusal(
                     request,
+                    organisation,
                     "weticket_wagtail/checkout/rate_limited.html",
                     {"message": _("Too many attempts. Please wait a minute and try again.")},
                     status=429,

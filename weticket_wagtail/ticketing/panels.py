@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import InlinePanel, Panel
 
 from weticket_wagtail.conf import weticket_settings
+
+
+def payment_origin() -> str:
+    """Where buyers pay when it is not Mollie's own checkout (https://www.mollie.com, which
+    embed.js knows): the origin of ``MOLLIE_API_ENDPOINT`` (the test double serves its checkout
+    there); '' for the real Mollie."""
+    endpoint = urlsplit(weticket_settings.MOLLIE_API_ENDPOINT or "")
+    if endpoint.scheme not in ("http", "https") or not endpoint.netloc:
+        return ""
+    return f"{endpoint.scheme}://{endpoint.netloc}"
 
 
 def embed_snippet(event) -> str:
@@ -20,9 +33,11 @@ def embed_snippet(event) -> str:
     script = static("weticket_wagtail/embed.js")
     if not script.startswith("http"):
         script = base + script
+    payment = payment_origin()
+    payment_attribute = f' data-weticket-payment-origin="{escape(payment)}"' if payment else ""
     return (
         f'<script src="{script}" data-weticket-event="{event.organisation.slug}/{event.slug}" '
-        f'data-weticket-url="{base}{frame}" async></script>'
+        f'data-weticket-url="{base}{frame}"{payment_attribute} async></script>'
     )
 
 
