@@ -109,7 +109,6 @@ class HoldStatements:
                 f"AND (r.{rs['browser_hash']} = %s OR r.{rs['address_hash']} = %s)",
             ]
         )
-        self.has_advisory_locks = connection.vendor == "postgresql"
         self.can_return_id = connection.features.can_return_columns_from_insert
         columns = ", ".join(rs[f] for f in RESERVATION_FIELDS)
         placeholders = ", ".join(["%s"] * len(RESERVATION_FIELDS))
@@ -122,13 +121,17 @@ class HoldStatements:
         # PostgreSQL writes the reservation and its lines in one statement.
         self.one_statement_hold = connection.vendor == "postgresql"
         line_values = {"reservation": "r.id", "ticket_type": "v.t", "quantity": "v.q"}
+        # With advisory locks (one client's reservations, services/hold_limits.py) taken in the
+        # same statement: a CTE calling a volatile function runs once, and the statement
+        # returns only when the locks are granted, so the next statement sees every earlier
+        # hold of that client.
         self._insert_hold = " ".join(
             [
                 f"WITH r AS (INSERT INTO {reservations} ({columns})",  # noqa: S608
-                f"VALUES ({placeholders}) RETURNING {rs['id']})",
+                f"VALUES ({placeholders}) RETURNING {rs['id']}){{locks}}",
                 f"INSERT INTO {lines} ({line_columns})",
                 f"SELECT {', '.join(line_values.get(f, '%s') for f in LINE_FIELDS)}",
-                "FROM r, (VALUES {rows}) AS v (t, q)",
+                "FROM r{lock_join}, (VALUES {rows}) AS v (t, q)",
                 f"RETURNING {rl['reservation']}",
             ]
         )
@@ -151,15 +154,6 @@ class HoldStatements:
         sql = self._holds.format(ids=", ".join(["%s"] * len(ids)))
         cursor.execute(sql, [*ids, True, self._datetime(now), not_counting])
         return {pk: int(held) for pk, held in cursor.fetchall()}
-
-    def lock_client(self, cursor, namespace: int, keys: Sequence[int]) -> None:
-        """Wait for, then hold until the transaction ends, one advisory lock per key (taken in
-        the order given, which callers keep ascending). PostgreSQL only; elsewhere writers are
-        serialised by the database (SQLite) and this does nothing."""
-        if not self.has_advisory_locks or not keys:
-            return
-        locks = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(keys))
-        cursor.execute(f"SELECT {locks}", [v for key in keys for v in (namespace, key)])  # noqa: S608
 
     def client_holds(
         self,
@@ -203,9 +197,20 @@ class HoldStatements:
             value = timezone.make_aware(value, UTC)
         return value
 
-    def insert_hold(self, cursor, reservation: Reservation, quantities: Mapping[int, int]) -> None:
+    def insert_hold(
+        self,
+        cursor,
+        reservation: Reservation,
+        quantities: Mapping[int, int],
+        locks: Sequence[tuple[int, int]] = (),
+    ) -> None:
         """Insert ``reservation`` (unsaved, every field set) and a line per ticket type id in
-        ``quantities``; give the reservation its id."""
+        ``quantities``; give the reservation its id.
+
+        ``locks`` are advisory locks (two integer keys each, in an order every caller keeps)
+        held from here to the end of the transaction. Only PostgreSQL has them; elsewhere
+        writers are serialised by the database itself (SQLite), and they are not taken.
+        """
         if not self.one_statement_hold:
             if self.can_return_id:
                 self.insert_reservation(cursor, reservation)
@@ -215,11 +220,19 @@ class HoldStatements:
             return
         extra = {"expires_at": self._datetime(reservation.expires_at), "is_live": True}
         params = [*self._reservation_values(reservation)]
+        for key in locks:
+            params += list(key)
         params += [extra[f] for f in LINE_FIELDS if f in extra]
         for pk, qty in quantities.items():
             params += [pk, qty]
         rows = ", ".join(["(%s, %s)"] * len(quantities))
-        cursor.execute(self._insert_hold.format(rows=rows), params)
+        lock_calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(locks))
+        sql = self._insert_hold.format(
+            rows=rows,
+            locks=f", a AS (SELECT {lock_calls})" if locks else "",
+            lock_join=", a" if locks else "",
+        )
+        cursor.execute(sql, params)
         self._saved(reservation, cursor.fetchone()[0])
 
     def _reservation_values(self, reservation: Reservation) -> list:

@@ -119,15 +119,15 @@ def reserve_tickets(
     may) or another :class:`CheckoutError`.
     Without a ``client`` (callers other than a buyer's request) no per-client limit applies.
 
-    One transaction: on PostgreSQL the client's advisory locks come first, so two requests of
-    one client (browser or address) never check their limits side by side, whichever ticket
-    types they ask for; the hold is written (nobody else sees it before the commit), the
-    client's other holds of the event are checked against the limits, then the ticket-type
-    rows are locked in primary-key order, checked as they are now (not as the caller loaded
-    them: a shop page's copy may come from a cache) and the live holds of other buyers
-    counted. The row lock is held only for the counting, and a refused client never waits for
-    it. The statements are plain SQL (``hold_sql``) because this runs once per buyer in a
-    flash sale.
+    One transaction: the hold is written (nobody else sees it before the commit) and, on
+    PostgreSQL, the client's advisory locks taken in the same statement, so two requests of one
+    client (browser or address) never check their limits side by side, whichever ticket types
+    they ask for; the client's other holds of the event are checked against the limits, then
+    the ticket-type rows are locked in primary-key order, checked as they are now (not as the
+    caller loaded them: a shop page's copy may come from a cache) and the live holds of other
+    buyers counted. The row lock is held only for the counting, and a refused client never
+    waits for it. The statements are plain SQL (``hold_sql``) because this runs once per buyer
+    in a flash sale.
     """
     now = now or timezone.now()
     wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) != 0}
@@ -149,8 +149,8 @@ def reserve_tickets(
     statements = hold_sql.statements(connection)
     try:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
-            statements.lock_client(cursor, ADVISORY_NAMESPACE, advisory_keys(keys))
-            statements.insert_hold(cursor, reservation, {pk: wanted[pk] for pk in ids})
+            locks = [(ADVISORY_NAMESPACE, key) for key in advisory_keys(keys)]
+            statements.insert_hold(cursor, reservation, {pk: wanted[pk] for pk in ids}, locks)
             if keys.browser or keys.address:
                 since = now - limits.lookback()
                 earlier = statements.client_holds(
