@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/page_render.py [--requests 300] [--warmup 30] [--sqlite]
         [--layout one-event|three-events] [--other-events K]
-        [--cache-url redis://127.0.0.1:6379/14] [--profile 200]
+        [--cache-url redis://127.0.0.1:6379/14] [--profile 200] [--no-banner]
 
 What it does, start to end (the database is dropped on success, on error and on Ctrl-C):
 
@@ -28,6 +28,9 @@ What it does, start to end (the database is dropped on success, on error and on 
      each block sells one event in full, 60 rows in all;
    * the **plain page**: a ``ContentPage`` of the example site whose body is one rich-text
      paragraph (about 80 words);
+
+   both with the cookie banner switched on for the site (Google Analytics behind it), as the
+   example site has it; ``--no-banner`` leaves it off;
 
 4. warms up (``--warmup`` requests of each page, not measured), then times ``--requests``
    GETs of each page through Django's test ``Client`` (the full middleware stack, URL routing,
@@ -190,6 +193,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="cProfile N warm ticket requests"
     )
+    parser.add_argument(
+        "--no-banner",
+        dest="banner",
+        action="store_false",
+        help="leave the cookie banner off (by default the site asks for consent, with Google "
+        "Analytics behind it, on both pages)",
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.query_requests < 1 or min(args.warmup, args.other_events) < 0:
         parser.error(
@@ -315,18 +325,23 @@ def seed_event(organisation, title: str, slug: str, starts_at, now):
     return event, ticket_types
 
 
-def seed(layout: str, other_events: int = 0) -> Seeded:
+def seed(layout: str, other_events: int = 0, banner: bool = True) -> Seeded:
     from django.utils import timezone
     from home.models import ContentPage
     from wagtail.models import Site
     from wagtail.rich_text import RichText
 
     from weticket_wagtail.blocks.models import BrandedTicketPage
+    from weticket_wagtail.privacy.models import ConsentSettings
     from weticket_wagtail.ticketing.models import Organisation
 
     now = timezone.now()
     site = Site.objects.get(is_default_site=True)
     root = site.root_page
+    if banner:  # the cookie groups come with the migrations
+        ConsentSettings.objects.create(
+            site=site, show_banner=True, google_analytics_id="G-BENCHMARK1"
+        )
     organisation = Organisation.objects.create(
         name="Stichting Zomeravond",
         slug="zomeravond",
@@ -457,7 +472,7 @@ def get(client, url: str):
     return response
 
 
-def check_pages(client, seeded: Seeded) -> None:
+def check_pages(client, seeded: Seeded, banner: bool = True) -> None:
     """The pages show what this benchmark claims they show (in any language)."""
     from weticket_wagtail.conf import weticket_settings
 
@@ -477,6 +492,7 @@ def check_pages(client, seeded: Seeded) -> None:
             states["few"] + states["sold_out"] + states["not_started"],
         ),
         "brand colour": (int("--weticket-primary:#7c2d12" in html), 1),
+        "cookie banner": (html.count('"showBanner": true'), int(banner)),
     }
     wrong = {what: pair for what, pair in expected.items() if pair[0] != pair[1]}
     if wrong or states["few"] == 0:
@@ -484,6 +500,8 @@ def check_pages(client, seeded: Seeded) -> None:
     plain = get(client, seeded.plain_url).content.decode()
     if "Stichting Zomeravond organises" not in plain or "weticket-block" in plain:
         raise RuntimeError("the plain page is not the one-paragraph page")
+    if plain.count('"showBanner": true') != int(banner):
+        raise RuntimeError("the plain page does not carry the cookie banner as set")
     log(
         f"ticket page {seeded.ticket_url}: {len(html)} bytes, {len(seeded.rows)} rows "
         f"({dict(states)}); plain page {seeded.plain_url}: {len(plain)} bytes"
@@ -591,10 +609,10 @@ def run(args: argparse.Namespace, db_url: str, engine: str) -> dict:
         started = time.monotonic()
         call_command("migrate", verbosity=0, interactive=False)
         log(f"migrated in {time.monotonic() - started:.1f}s")
-        seeded = seed(args.layout, args.other_events)
+        seeded = seed(args.layout, args.other_events, args.banner)
         clear_cache()
         client = Client(HTTP_HOST=HOST)
-        check_pages(client, seeded)
+        check_pages(client, seeded, args.banner)
         pages = {"ticket": seeded.ticket_url, "plain": seeded.plain_url}
 
         log(f"warming up: {args.warmup} requests per page")
@@ -656,6 +674,7 @@ def run(args: argparse.Namespace, db_url: str, engine: str) -> dict:
 
     return {
         "layout": args.layout,
+        "cookie_banner": args.banner,
         "other_events": args.other_events,
         "ticket_blocks": 3,
         "ticket_types": len(TICKET_TYPES),

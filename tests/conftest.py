@@ -1,18 +1,25 @@
-"""Shared fixtures. Services that are missing skip their tests, or fail them with
-WETICKET_REQUIRE_SERVICES=1 (as CI runs)."""
+"""Shared fixtures: an event on sale, Mollie's test double, an SMTP sink, the services.
+
+Services that are missing skip their tests, or fail them with WETICKET_REQUIRE_SERVICES=1 (as
+CI runs)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
+from decimal import Decimal
 
 import pytest
 
-from weticket_wagtail.testing.fixtures import mollie_double  # noqa: F401
+from weticket_wagtail.testing.factories import EventFactory, OrganisationFactory, TicketTypeFactory
+
+#: ``mollie_double`` (the Mollie v2 API on loopback) and ``smtp_sink`` (a real SMTP server).
+pytest_plugins = ["weticket_wagtail.testing.fixtures", "weticket_wagtail.testing.smtp"]
 
 REQUIRE_SERVICES = os.environ.get("WETICKET_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("WETICKET_CHROMIUM", "/usr/bin/chromium")
+ORG_KEY = "test_" + "OrgKey" * 6
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -57,3 +64,46 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def mollie(settings, mollie_double):
+    """Point the plugin at the Mollie test double."""
+    settings.WETICKET = {
+        **settings.WETICKET,
+        "MOLLIE_API_ENDPOINT": mollie_double.api_endpoint,
+        "MOLLIE_TIMEOUT": 3,
+    }
+    return mollie_double
+
+
+@pytest.fixture
+def on_sale(db):
+    """An organisation (with a key for the double) selling two ticket types of one event."""
+    organisation = OrganisationFactory(
+        name="Stichting Test", slug="test-org", mollie_api_key=ORG_KEY, primary_colour="#7c2d12"
+    )
+    event = EventFactory(organisation=organisation, title="Jazz Night", slug="jazz-night")
+    regular = TicketTypeFactory(
+        event=event, name="Regular", price=Decimal("24.50"), capacity=50, max_per_order=6
+    )
+    student = TicketTypeFactory(
+        event=event, name="Student", price=Decimal("15.00"), capacity=10, max_per_order=4
+    )
+    return {"organisation": organisation, "event": event, "regular": regular, "student": student}
+
+
+@pytest.fixture
+def consent_groups(db):
+    """The default cookie groups (functional, analytics, marketing), as migration 0002 makes
+    them; made again when a transactional test flushed the tables."""
+    from django.apps import apps
+
+    from weticket_wagtail.privacy.consent.cache import invalidate
+    from weticket_wagtail.privacy.consent.defaults import install_default_groups
+
+    install_default_groups(apps.get_model, "en")
+    invalidate()
+    from cookie_consent.models import CookieGroup
+
+    return {group.varname: group for group in CookieGroup.objects.all()}

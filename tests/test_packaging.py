@@ -22,6 +22,11 @@ WETICKET = {
 CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
 """
 
+URLS_SNIPPET = """
+# --- added as the weticket-wagtail README says: before Wagtail's catch-all ---
+urlpatterns.insert(0, path("tickets/", include("weticket_wagtail.urls")))
+"""
+
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
@@ -57,6 +62,8 @@ def test_wheel_installs_into_a_new_wagtail_project(tmp_path):
     run([str(env_dir / "bin" / "wagtail"), "start", "mysite", str(project)])
     settings_file = project / "mysite" / "settings" / "base.py"
     settings_file.write_text(settings_file.read_text() + SETTINGS_SNIPPET)
+    urls_file = project / "mysite" / "urls.py"
+    urls_file.write_text(urls_file.read_text() + URLS_SNIPPET)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PYTHON"))}
     env["DJANGO_SETTINGS_MODULE"] = "mysite.settings.dev"

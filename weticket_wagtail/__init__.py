@@ -6,6 +6,7 @@ __version__ = "0.1.0"
 INSTALLED_APPS = [
     "weticket_wagtail",
     "weticket_wagtail.mail",
+    "cookie_consent",  # django-cookie-consent: cookie groups, cookies, the choice cookie
     "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",

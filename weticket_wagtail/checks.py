@@ -111,3 +111,35 @@ def check_unknown_settings(app_configs: Any = None, **kwargs: Any) -> list:
         )
         for key in weticket_settings.unknown_keys()
     ]
+
+
+@register(Tags.urls)
+def check_cookie_consent(app_configs: Any = None, **kwargs: Any) -> list:
+    """The banner needs its site setting (wagtail.contrib.settings) and its endpoint's URLs."""
+    from django.apps import apps
+    from django.urls import NoReverseMatch, reverse
+
+    problems = []
+    if not apps.is_installed("wagtail.contrib.settings"):
+        problems.append(
+            Warning(
+                "wagtail.contrib.settings is not installed: the cookie banner cannot be "
+                "switched on (Settings → Cookie consent), so visitors are never asked and "
+                "content behind consent only loads when they allow it on the spot.",
+                hint="Add 'wagtail.contrib.settings' to INSTALLED_APPS.",
+                id="weticket.W006",
+            )
+        )
+    try:
+        reverse("weticket_consent:choice")
+    except NoReverseMatch:
+        problems.append(
+            Warning(
+                "The cookie-consent URLs are not included: the banner cannot record a choice, "
+                "so it stays hidden.",
+                hint='Include every public URL of the package: path("tickets/", '
+                'include("weticket_wagtail.urls")) in your urls.py, before Wagtail\'s catch-all.',
+                id="weticket.W007",
+            )
+        )
+    return problems

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     # The absolute URL at which Mollie can reach this site, e.g. "https://tickets.example.org".
     # Webhook URLs are built from it.
     "PUBLIC_BASE_URL": "",
+    # The class that talks to the payment service (a weticket_wagtail.payments.providers
+    # .PaymentProvider subclass, by dotted path). Mollie is the one shipped.
+    "PAYMENT_PROVIDER": "weticket_wagtail.payments.providers.mollie.MollieProvider",
     # Mollie's API endpoint. Leave empty for the real Mollie; the demo points it at the test double.
     "MOLLIE_API_ENDPOINT": "",
     # A Mollie API key to use for organisations that have none (the demo's test double).
@@ -43,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     # Link to the privacy statement shown at checkout (the privacy app fills this in later).
     "PRIVACY_STATEMENT_URL": "",
     # POSTs per minute per client address on the public forms; 0 switches a limit off.
-    "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10},
+    "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10, "consent": 60},
     # The most tickets of one ticket type in one order, whatever the ticket type allows; 0: no cap.
     "MAX_TICKETS_PER_ORDER": 10,
     # How much one client may hold of one event (see ticketing/services/hold_limits.py); 0
@@ -84,6 +87,17 @@ DEFAULTS: dict[str, Any] = {
     # A campaign whose task showed no sign of life for this many seconds is restarted by the
     # periodic resume task (weticket_wagtail.privacy.tasks.resume_campaigns_task).
     "CAMPAIGN_STALLED_AFTER_SECONDS": 120,
+    # --- cookie consent (weticket_wagtail.privacy.consent, on django-cookie-consent) ---
+    # Google Consent Mode v2: the consent types each cookie group grants once accepted. Every
+    # type starts "denied"; types no group names stay denied.
+    "CONSENT_MODE_TYPES": {
+        "analytics": ["analytics_storage"],
+        "marketing": ["ad_storage", "ad_user_data", "ad_personalization"],
+    },
+    # Seconds the banner's rendered HTML and settings are kept in the cache. Every edit of a
+    # cookie group, cookie, the consent settings or a statement version drops it at once; with
+    # a per-process cache other processes see the edit at the latest this much later.
+    "CONSENT_CACHE_SECONDS": 300,
 }
 
 

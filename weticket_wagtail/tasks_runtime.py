@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from .conf import weticket_settings
+from .logsafe import scrub_error
 
 logger = logging.getLogger(__name__)
 
@@ -51,4 +52,6 @@ def _queue(task: Any, args: tuple) -> None:
 def _apply(task: Any, args: tuple) -> None:
     result = task.apply(args=args)
     if result.failed():
-        logger.error("Task %s%r failed when run eagerly: %r", task.name, args, result.result)
+        # An exception's text may quote a row (a token, an email address): log it scrubbed.
+        error = scrub_error(f"{type(result.result).__name__}: {result.result}")
+        logger.error("Task %s%r failed when run eagerly: %s", task.name, args, error)

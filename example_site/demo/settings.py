@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     # weticket-wagtail: the core app first, then its parts.
     "weticket_wagtail",
     "weticket_wagtail.mail",
+    "cookie_consent",
     "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",
@@ -142,6 +143,16 @@ CELERY_BEAT_SCHEDULE = {
     "weticket-release-expired-reservations": {
         "task": "weticket_wagtail.ticketing.tasks.release_expired_reservations_task",
         "schedule": 60.0,
+    },
+    "weticket-send-owed-refunds": {
+        "task": "weticket_wagtail.payments.tasks.send_owed_refunds_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "weticket-reconcile-payments": {
+        "task": "weticket_wagtail.payments.tasks.reconcile_payments_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 

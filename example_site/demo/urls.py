@@ -9,7 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("tickets/", include("weticket_wagtail.checkout.urls")),
+    path("tickets/", include("weticket_wagtail.urls")),
 ]
 
 if settings.DEBUG:

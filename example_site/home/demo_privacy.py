@@ -121,6 +121,18 @@ RETENTION_RULES = [
         },
     },
     {
+        "registered_model": "weticket_privacy.consentrecord",
+        "data_categories": [C.IP_ADDRESS, C.DEVICE],
+        "period_days": 2 * 365,
+        "record": {"nl": "Vastgelegde cookiekeuzes", "en": "Recorded cookie choices"},
+        "period": {"nl": "2 jaar", "en": "2 years"},
+        "reason": {
+            "nl": "Een keuze geldt een jaar; daarna kunnen wij nog een jaar aantonen wat u koos.",
+            "en": "A choice holds for a year; for a year after that we can still show what you "
+            "chose.",
+        },
+    },
+    {
         "registered_model": "",
         "data_categories": [C.IP_ADDRESS, C.DEVICE],
         "period_days": 30,
@@ -337,27 +349,38 @@ def _sections(language: str) -> list[tuple[str, dict]]:
             "cookies",
             [
                 _text(
-                    "<p>Wij gebruiken functionele en analytische cookies die uw privacy niet "
-                    "raken, bijvoorbeeld om uw instellingen te onthouden. Daarnaast plaatst "
-                    "Google cookies voor Google Analytics; wij houden niet bij wat u verder op "
-                    "internet doet, maar Google kan wettelijk verplicht zijn die gegevens te "
-                    "tonen.</p>"
-                    "<p>Organisaties kunnen op hun eigen pagina's marketingcookies gebruiken. "
-                    "Daarvoor, en voor het vragen van uw toestemming, zijn zij zelf "
-                    "verantwoordelijk.</p>"
-                    "<p>Wilt u geen cookies, stel dat dan in uw browser in; sommige onderdelen "
-                    "werken dan mogelijk minder goed. Geplaatste cookies kunt u altijd "
-                    "verwijderen.</p>"
+                    "<p>Functionele cookies zijn nodig om de site te laten werken, zoals het "
+                    "onthouden van uw kaartjeskeuze en van uw cookiekeuze. Die plaatsen wij "
+                    "altijd.</p>"
+                    "<p>Analytische cookies van Google Analytics, die ons laten zien hoe de site "
+                    "wordt gebruikt, plaatsen wij alleen als u daarvoor toestemming geeft. Wij "
+                    "houden niet bij wat u verder op internet doet, maar Google kan wettelijk "
+                    "verplicht zijn die gegevens te tonen.</p>"
+                    "<p>Organisaties kunnen op hun eigen pagina's marketingcookies gebruiken, "
+                    "bijvoorbeeld voor advertentiepixels of video's. Ook die laden pas na uw "
+                    "toestemming; de organisaties zijn zelf verantwoordelijk voor wat zij "
+                    "ermee doen.</p>"
+                    "<p>Uw keuze legen wij vast met een willekeurige toestemmings-ID, het "
+                    "tijdstip, de versie van deze verklaring en een ingekort IP-adres, zodat wij "
+                    "kunnen aantonen wat u koos. U wijzigt of trekt uw toestemming in via "
+                    "'Cookie-instellingen' onderaan elke pagina. Dit zijn de cookies die wij "
+                    "gebruiken:</p>"
                     if nl
-                    else "<p>We use functional and analytical cookies that do not affect your "
-                    "privacy, for instance to remember your settings. Google also places "
-                    "cookies for Google Analytics; we do not track what else you do online, "
-                    "but Google may be obliged by law to disclose that data.</p>"
-                    "<p>Organisations may use marketing cookies on their own pages. They are "
-                    "responsible for those, and for asking your consent.</p>"
-                    "<p>If you do not want cookies, turn them off in your browser; some parts "
-                    "may then work less well. You can remove cookies at any time.</p>"
-                )
+                    else "<p>Functional cookies are needed for the site to work, such as "
+                    "remembering your ticket selection and your cookie choice. We always "
+                    "set those.</p>"
+                    "<p>Analytics cookies from Google Analytics, which show us how the site is "
+                    "used, are only set when you consent to them. We do not track what else you "
+                    "do online, but Google may be obliged by law to disclose that data.</p>"
+                    "<p>Organisations may use marketing cookies on their own pages, for "
+                    "instance for advertising pixels or videos. Those too load only after your "
+                    "consent; the organisations are responsible for what they do with them.</p>"
+                    "<p>We record your choice with a random consent ID, the time, the version "
+                    "of this statement and a shortened IP address, so that we can show what you "
+                    "chose. You change or withdraw your consent under 'Cookie settings' at the "
+                    "bottom of every page. These are the cookies we use:</p>"
+                ),
+                ("cookies", None),
             ],
         ),
         (

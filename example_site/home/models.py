@@ -5,6 +5,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from weticket_wagtail.blocks import ticket_blocks
+from weticket_wagtail.privacy.consent.blocks import consent_blocks
 from weticket_wagtail.ticketing.models import Event
 
 
@@ -28,6 +29,8 @@ class HomePage(Page):
 class ContentPage(Page):
     """An ordinary page of the site: text, plus the ticket blocks wherever an editor wants them."""
 
-    body = StreamField([("paragraph", blocks.RichTextBlock()), *ticket_blocks()], blank=True)
+    body = StreamField(
+        [("paragraph", blocks.RichTextBlock()), *ticket_blocks(), *consent_blocks()], blank=True
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("body")]

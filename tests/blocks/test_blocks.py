@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 from decimal import Decimal
-from html import unescape
 
 import pytest
 from django.db import connection
@@ -169,12 +168,6 @@ def test_shop_pages_may_only_be_framed_by_allowed_origins(event, client):
     assert "embed-frame.js" in html
     stranger = client.get("/tickets/embed/org/gig/", {"parent": "https://evil.example"})
     assert "data-weticket-parent" not in stranger.content.decode()
-
-
-def test_admin_event_page_shows_the_embed_snippet(event, admin_client):
-    page = admin_client.get(f"/admin/weticket_events/edit/{event.pk}/").content.decode()
-    html = unescape(page)
-    assert "embed.js" in html and 'data-weticket-event="org/gig"' in html
 
 
 def _request():

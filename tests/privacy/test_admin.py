@@ -13,7 +13,7 @@ from wagtail.test.utils.form_data import (
 )
 
 from weticket_wagtail.privacy.models import NotificationCampaign, PolicyVersion
-from weticket_wagtail.privacy.services import campaigns
+from weticket_wagtail.privacy.services import campaigns, versions
 from weticket_wagtail.privacy.viewsets import CAMPAIGN_POLICY, VERSION_POLICY
 from weticket_wagtail.testing.factories import UserFactory
 
@@ -106,7 +106,7 @@ def test_publishing_from_the_page_editor_records_the_summary_and_starts_the_camp
     client, admin_user, statement, campaign_pace, django_capture_on_commit_callbacks, monkeypatch
 ):
     started = []
-    monkeypatch.setattr(campaigns, "run_task", lambda task, *args: started.append(args))
+    monkeypatch.setattr(versions, "run_task", lambda task, *args: started.append(args))
     make_orders(["ann@example.org"])
     client.force_login(admin_user)
     edit_url = reverse("wagtailadmin_pages:edit", args=[statement.pk])
@@ -157,7 +157,7 @@ def test_publishing_from_the_page_editor_records_the_summary_and_starts_the_camp
 def test_campaign_progress_is_shown_to_superusers_only(
     client, admin_user, editor, statement, campaign_pace, monkeypatch
 ):
-    monkeypatch.setattr(campaigns, "run_task", lambda task, *args: None)
+    monkeypatch.setattr(versions, "run_task", lambda task, *args: None)
     make_orders(["ann@example.org", "bob@example.org"])
     body = list(statement.body.raw_data)
     body[2]["value"]["content"][0]["value"] = "<p>Changed.</p>"

@@ -24,7 +24,7 @@ from django.db import connection
 
 from weticket_wagtail.mail.models import OutboxMessage
 from weticket_wagtail.privacy.models import NotificationCampaign
-from weticket_wagtail.privacy.services import campaigns
+from weticket_wagtail.privacy.services import versions
 
 from .conftest import make_orders, publish
 
@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_each_address_exactly_o
     broker = redis.Redis.from_url(redis_url)
     broker.flushdb()
     make_orders([f"person{i:04d}@example.org" for i in range(PEOPLE - 1)])  # + 1 organisation
-    monkeypatch.setattr(campaigns, "run_task", lambda task, *args: None)
+    monkeypatch.setattr(versions, "run_task", lambda task, *args: None)
     body = list(statement.body.raw_data)
     body[2]["value"]["content"][0]["value"] = "<p>You may see and correct your data.</p>"
     publish(

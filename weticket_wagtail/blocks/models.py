@@ -10,6 +10,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 
+from weticket_wagtail.privacy.consent.blocks import MarketingPixelBlock, consent_blocks
 from weticket_wagtail.ticketing.models import FONT_STACKS, Organisation
 from weticket_wagtail.ticketing.validators import validate_hex_colour
 
@@ -107,6 +108,7 @@ class BrandedTicketPage(BrandedTicketPageMixin, Page):
             ("paragraph", wagtail_blocks.RichTextBlock(label=_("Paragraph"))),
             ("image", ImageChooserBlock(label=_("Image"))),
             *ticket_blocks(),
+            *consent_blocks(),
         ],
         verbose_name=_("body"),
         blank=True,
@@ -117,6 +119,15 @@ class BrandedTicketPage(BrandedTicketPageMixin, Page):
         features=["bold", "italic", "link"],
         help_text=_("Contact, address."),
     )
+    marketing_pixels = StreamField(
+        [("pixel", MarketingPixelBlock())],
+        verbose_name=_("marketing pixels"),
+        blank=True,
+        help_text=_(
+            "The organisation's own advertising pixels or tags (Meta, Google Ads …). They load "
+            "only for visitors who accept marketing cookies."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -125,6 +136,7 @@ class BrandedTicketPage(BrandedTicketPageMixin, Page):
         FieldPanel("intro"),
         FieldPanel("body"),
         FieldPanel("footer"),
+        FieldPanel("marketing_pixels"),
     ]
     template = "weticket_wagtail/pages/branded_ticket_page.html"
 

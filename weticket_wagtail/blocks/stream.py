@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from weticket_wagtail.checkout.views import shop_context
+from weticket_wagtail.checkout.presenters import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
 from .viewsets import (
@@ -122,7 +122,15 @@ class TicketTypeSubsetBlock(blocks.ListBlock):
         super().__init__(TicketTypeChooserBlock(label=_("Ticket type")), **kwargs)
 
 
-class TicketShopBlock(blocks.StructBlock):
+class TicketsGroupBlock(blocks.StructBlock):
+    """The "Tickets" group of the block picker, each block previewed with a real event."""
+
+    class Meta:
+        group = _("Tickets")
+        preview_template = "weticket_wagtail/blocks/preview.html"
+
+
+class TicketShopBlock(TicketsGroupBlock):
     """The ticket selector of one event, with live availability; submitting starts the checkout."""
 
     event = EventChooserBlock(label=_("Event"))
@@ -142,8 +150,6 @@ class TicketShopBlock(blocks.StructBlock):
         icon = "tag"
         template = "weticket_wagtail/blocks/ticket_shop.html"
         label = _("Ticket shop")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Sell the tickets of one event, right on this page.")
 
     def get_preview_value(self):
@@ -168,7 +174,7 @@ class TicketShopBlock(blocks.StructBlock):
         return context
 
 
-class EventListBlock(blocks.StructBlock):
+class EventListBlock(TicketsGroupBlock):
     """Upcoming events of an organisation, each linking to its shop."""
 
     organisation = OrganisationChooserBlock(label=_("Organisation"))
@@ -185,8 +191,6 @@ class EventListBlock(blocks.StructBlock):
         icon = "list-ul"
         template = "weticket_wagtail/blocks/event_list.html"
         label = _("Upcoming events")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("A list of an organisation's upcoming events with links to buy tickets.")
 
     def get_preview_value(self):
@@ -209,7 +213,7 @@ class EventListBlock(blocks.StructBlock):
         return context
 
 
-class EventDetailsBlock(blocks.StructBlock):
+class EventDetailsBlock(TicketsGroupBlock):
     """When and where: date and time, the venue with a map link, and an .ics download."""
 
     event = EventChooserBlock(label=_("Event"))
@@ -221,8 +225,6 @@ class EventDetailsBlock(blocks.StructBlock):
         icon = "date"
         template = "weticket_wagtail/blocks/event_details.html"
         label = _("Event details")
-        group = _("Tickets")
-        preview_template = "weticket_wagtail/blocks/preview.html"
         description = _("Date, time and venue of an event, with a map and an add-to-calendar link.")
 
     def get_preview_value(self):

@@ -7,3 +7,15 @@ class CheckoutConfig(AppConfig):
     label = "weticket_checkout"
     verbose_name = _("Checkout")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from weticket_wagtail.logsafe import install_request_log_redaction
+
+        # Buyer URLs carry tokens; Django logs the path of every error answer.
+        install_request_log_redaction()
+
+        from weticket_wagtail.ticketing.links import register_buyer_links
+
+        from .links import CheckoutLinks
+
+        register_buyer_links(CheckoutLinks())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from weticket_wagtail.ticketing.models import Event, Organisation, TicketType
+from weticket_wagtail.ticketing.models import Event, Order, Organisation, TicketType
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.reservations import validate_quantities
 
@@ -62,20 +62,29 @@ class TicketSelectionForm(forms.Form):
         return cleaned
 
 
+def _order_max_length(name: str) -> int:
+    """The length the order's column allows: the form refuses more, the database never has to."""
+    return Order._meta.get_field(name).max_length
+
+
 class BuyerForm(forms.Form):
-    """Name and email, plus only the fields the organisation chose to ask for."""
+    """Name and email, plus only the fields the organisation chose to ask for. Every field is
+    limited to what the order stores (tests/test_form_lengths.py checks each one)."""
 
     buyer_name = forms.CharField(
-        label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Name"),
+        max_length=_order_max_length("buyer_name"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     buyer_email = forms.EmailField(
         label=_("Email"),
+        max_length=_order_max_length("buyer_email"),
         help_text=_("Your tickets are sent here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     buyer_phone = forms.CharField(
         label=_("Phone"),
-        max_length=40,
+        max_length=_order_max_length("buyer_phone"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )

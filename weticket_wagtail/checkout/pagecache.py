@@ -8,7 +8,9 @@ marker replaced by their own token (which also sets their CSRF cookie, as render
 
 A stored page is keyed by everything it shows: the catalogue's version (any edit to the event,
 its organisation or ticket types), each row's state and text (so "Only 3 left" and "Sold out"
-are current), the language, the time zone, the embedding origin and the template. It is
+are current), the language, the time zone, the embedding origin, the template and the cookie
+banner's generation and site (the banner is the same for every visitor: its state is read from
+the choice cookie in the browser). It is
 served only for plain GETs: never with a bound form or errors, never when the visitor has a
 message waiting, never to a signed-in user, and never if the page has no CSRF token to swap.
 
@@ -30,6 +32,8 @@ from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.privacy.consent.banner import site_id_for as consent_site_id
+from weticket_wagtail.privacy.consent.cache import generation as consent_generation
 
 MARKER = "__weticket_csrf_token__"
 CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -47,8 +51,13 @@ def cacheable(request: HttpRequest) -> bool:
     return not len(messages.get_messages(request))  # len() leaves them for the page
 
 
-def page_key(template: str, context: dict, catalogue_version: str) -> str:
-    """The cache key of a shop page: what the page shows, not who asks for it."""
+def page_key(
+    template: str, context: dict, catalogue_version: str, request: HttpRequest | None = None
+) -> str:
+    """The cache key of a shop page: what the page shows, not who asks for it.
+
+    With the ``request``, also the cookie banner the page carries (its site's, in the current
+    generation; the banner holds no visitor's state: the browser reads that from the cookie)."""
     rows = "|".join(f"{row['pk']}:{row['state']}:{row['state_text']}" for row in context["rows"])
     parts = [
         template,
@@ -58,6 +67,8 @@ def page_key(template: str, context: dict, catalogue_version: str) -> str:
         timezone.get_current_timezone_name(),
         context.get("embed_parent", ""),
     ]
+    if request is not None and not context.get("embedded"):
+        parts.append(f"{consent_generation()}:{consent_site_id(request)}")
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
     return f"weticket:shop-page:{digest}"
 

@@ -1,28 +1,22 @@
-"""Who a public request comes from, and a small fixed-window rate limit for the public forms.
+"""Who a public request comes from, and the checkout's answer to too many POSTs: a page for
+the buyer with status 429, shown inside an embedded shop too.
 
-Counts POSTs per client address and form; with a cache shared by all web processes (Redis)
-the limit holds across processes. Limits come from ``WETICKET["RATE_LIMITS"]`` (requests per
-minute per address; 0 switches a limit off).
+The counting itself is :mod:`weticket_wagtail.ratelimit`, shared with the other public forms.
 """
 
 from __future__ import annotations
 
-import time
 from functools import wraps
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.ratelimit import client_address, over_limit
 from weticket_wagtail.ticketing.services.hold_limits import HoldClient
 
 from .refusals import OrganisationOf, render_refusal
 
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address. Behind a proxy, set it in REMOTE_ADDR there (we trust no header)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+__all__ = ["client_address", "hold_client", "over_limit", "rate_limited"]
 
 
 def hold_client(request: HttpRequest) -> HoldClient:
@@ -31,22 +25,6 @@ def hold_client(request: HttpRequest) -> HoldClient:
     return HoldClient.identify(
         browser_id=request.META.get("CSRF_COOKIE") or "", address=client_address(request)
     )
-
-
-def over_limit(scope: str, request: HttpRequest) -> bool:
-    """Count this request; True when the address has used up this minute's allowance."""
-    limit = int((weticket_settings.RATE_LIMITS or {}).get(scope, 0) or 0)
-    if limit <= 0:
-        return False
-    window = int(time.time() // 60)
-    key = f"weticket:rl:{scope}:{client_address(request)}:{window}"
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=90)
-        count = 1
-    return count > limit
 
 
 def rate_limited(scope: str, organisation_of: OrganisationOf | None = None):

@@ -1,15 +1,16 @@
-"""Include in your project: ``path("tickets/", include("weticket_wagtail.checkout.urls"))``."""
+"""The buyer's pages, namespace ``weticket_checkout``.
+
+Include :mod:`weticket_wagtail.urls` (which includes this and Mollie's webhook) rather than this
+module: ``path("tickets/", include("weticket_wagtail.urls"))``.
+"""
 
 from django.urls import path
-
-from weticket_wagtail.payments.views import mollie_webhook
 
 from . import views
 
 app_name = "weticket_checkout"
 
 urlpatterns = [
-    path("webhooks/mollie/", mollie_webhook, name="mollie_webhook"),
     path("order/<str:token>/", views.order_detail, name="order"),
     path("order/<str:token>/pay/", views.order_pay, name="order_pay"),
     path("order/<str:token>/return/", views.order_return, name="order_return"),

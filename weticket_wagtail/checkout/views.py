@@ -12,97 +12,35 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from weticket_wagtail.conf import weticket_settings
-from weticket_wagtail.payments.models import Payment
-from weticket_wagtail.payments.services import PaymentUnavailable, start_payment, sync_payment
+from weticket_wagtail.payments.services import (
+    open_payment,
+    owed_refund_total,
+    start_payment,
+    sync_latest_payment,
+)
 from weticket_wagtail.privacy.services.versions import statement_url
-from weticket_wagtail.ticketing.models import Event, Order, Reservation
-from weticket_wagtail.ticketing.services.availability import event_availability
+from weticket_wagtail.ticketing.models import Order, Reservation
 from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalogue
 from weticket_wagtail.ticketing.services.errors import CheckoutError
-from weticket_wagtail.ticketing.services.orders import place_order, reopen_for_payment
+from weticket_wagtail.ticketing.services.orders import (
+    place_order,
+    reopen_for_payment,
+    reservation_total,
+)
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
-from weticket_wagtail.ticketing.services.tickets import format_money, order_pdf
+from weticket_wagtail.ticketing.services.tickets import order_pdf
 
 from . import pagecache
 from .calendar import event_calendar
-from .forms import QUANTITY_PREFIX, BuyerForm, TicketSelectionForm
+from .forms import BuyerForm, TicketSelectionForm
 from .framing import allowed_parent, apply_frame_policy
+from .presenters import shop_context
 from .ratelimit import hold_client, rate_limited
 from .refusals import csrf_protect_framed
-
-
-def shop_context(
-    event: Event,
-    form: TicketSelectionForm | None = None,
-    request=None,
-    all_types: list | None = None,
-) -> dict:
-    """Everything the ticket selector needs, as ready-to-print rows.
-
-    Two queries however many ticket types there are (ticket types, cached availability). With a
-    ``request`` and no bound form, the result is shared by every block of that event on the page.
-    Without a ``form`` the rows show an empty one (``form`` is None in the context).
-    """
-    memo = getattr(request, "_weticket_shops", None) if form is None else None
-    if memo is not None and event.pk in memo:
-        return memo[event.pk]
-    if all_types is None:
-        all_types = list(event.ticket_types.all())
-    ticket_types = [tt for tt in all_types if tt.is_active]
-    left = event_availability(event)
-    now = timezone.now()
-    threshold = weticket_settings.FEW_LEFT_THRESHOLD
-    bound = form is not None and form.is_bound
-    rows = []
-    for ticket_type in ticket_types:
-        pk = str(ticket_type.pk)
-        state = ticket_type.sale_state(now)
-        count = left.get(ticket_type.pk, 0)
-        if state == "on_sale" and count <= 0:
-            state = "sold_out"
-        name = f"{QUANTITY_PREFIX}{pk}"
-        rows.append(
-            {
-                "ticket_type": ticket_type,
-                "pk": pk,
-                "state": state,
-                "state_text": _state_text(state, ticket_type, count, threshold),
-                "remaining": count,
-                "price_text": format_money(ticket_type.price) if ticket_type.price else _("Free"),
-                "input_name": name,
-                "input_id": f"id_{name}",
-                "input_label": _("Number of “%(name)s” tickets") % {"name": ticket_type.name},
-                "value": (form.data.get(name) or "0") if bound else "0",
-                "errors": form.errors.get(name, []) if bound else [],
-                "max": ticket_type.order_maximum,
-            }
-        )
-    context = {"event": event, "organisation": event.organisation, "rows": rows, "form": form}
-    if request is not None and not bound:
-        if memo is None:
-            memo = request._weticket_shops = {}
-        memo[event.pk] = context
-    return context
-
-
-def _state_text(state: str, ticket_type, count: int, threshold: int) -> str:
-    if state == "sold_out":
-        return _("Sold out")
-    if state == "not_started":
-        when = date_format(timezone.localtime(ticket_type.sale_starts_at), "DATETIME_FORMAT")
-        return _("On sale from %(when)s") % {"when": when}
-    if state == "sale_ended":
-        return _("Sale ended")
-    if 0 < count <= threshold:
-        return ngettext("Only %(count)d left", "Only %(count)d left", count) % {"count": count}
-    return ""
 
 
 def get_catalogue(organisation_slug: str, event_slug: str) -> Catalogue:
@@ -136,7 +74,7 @@ def render_framed(
     context = {**context, "embed_parent": parent, "embedded": bool(parent)}
     shared = catalogue is not None and bool(catalogue.version) and status == 200
     if shared and pagecache.cacheable(request):
-        key = pagecache.page_key(template, context, catalogue.version)
+        key = pagecache.page_key(template, context, catalogue.version, request)
         response = pagecache.serve(request, key, lambda: render(request, template, context))
     else:
         response = render(request, template, context, status=status)
@@ -239,7 +177,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         "event": event,
         "organisation": event.organisation,
         "lines": lines,
-        "total": sum(line.ticket_type.price * line.quantity for line in lines),
+        "total": reservation_total(lines),
         "form": form,
         "privacy_url": statement_url(request, translation.get_language())
         or weticket_settings.PRIVACY_STATEMENT_URL,
@@ -293,20 +231,16 @@ def get_order(token: str) -> Order:
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     """The buyer's order page: status, tickets, PDF, and a way to (re)try paying."""
     order = get_order(token)
-    open_payment = (
-        order.payments.filter(status=Payment.Status.OPEN).exclude(checkout_url="").first()
-        if order.status == Order.Status.PENDING
-        else None
-    )
     context = {
         "order": order,
         "event": order.event,
         "organisation": order.organisation,
         "lines": list(order.lines.all()),
         "tickets": list(order.tickets.select_related("line")),
-        "open_payment": open_payment,
-        "can_pay": order.status in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED)
-        and not order.is_free,
+        "open_payment": open_payment(order),
+        "can_pay": order.can_be_paid,
+        # Owed refunds are not refunded until the provider accepted them: say "being refunded".
+        "being_refunded": owed_refund_total(order),
     }
     response = render_framed(
         request, "weticket_wagtail/checkout/order.html", context, order.organisation
@@ -334,12 +268,7 @@ def order_return(request: HttpRequest, token: str) -> HttpResponse:
     """Where Mollie sends the buyer back: sync the payment (webhooks may not reach a dev
     machine), then show the order."""
     order = get_order(token)
-    payment = order.payments.exclude(mollie_id=None).order_by("-pk").first()
-    if payment is not None and not payment.is_final:
-        try:
-            sync_payment(payment.mollie_id)
-        except PaymentUnavailable:
-            pass  # the order page says "awaiting payment"; the webhook will catch up
+    sync_latest_payment(order)  # never raises: the order page says "awaiting payment" meanwhile
     return redirect("weticket_checkout:order", token=order.token)
 
 

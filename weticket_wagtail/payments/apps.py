@@ -7,3 +7,6 @@ class PaymentsConfig(AppConfig):
     label = "weticket_payments"
     verbose_name = _("Payments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

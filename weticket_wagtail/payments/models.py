@@ -49,6 +49,20 @@ class Payment(models.Model):
         default=False,
         help_text=_("This payment's 'paid' is the one that confirmed the order."),
     )
+    checked_at = models.DateTimeField(
+        _("checked at"),
+        null=True,
+        blank=True,
+        help_text=_("When we last asked the payment provider about this payment."),
+    )
+    apply_failures = models.PositiveSmallIntegerField(
+        _("failed attempts to apply"),
+        default=0,
+        help_text=_(
+            "How often applying the provider's status to the order failed with an unexpected "
+            "error. After a few, a paid payment that cannot confirm its order is refunded."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -80,6 +94,15 @@ class Refund(models.Model):
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Canceled")
 
+    class Origin(models.TextChoices):
+        """Who asked for the refund."""
+
+        STAFF = "staff", _("Staff")
+        AUTOMATIC = "automatic", _("Automatic (tickets could not be delivered)")
+
+    #: Statuses of refunds that may still move money (everything but failed and canceled).
+    ALIVE = frozenset({"created", "queued", "pending", "processing", "refunded"})
+
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
     )
@@ -90,7 +113,22 @@ class Refund(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.CREATED
     )
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    origin = models.CharField(
+        _("asked by"),
+        max_length=16,
+        choices=Origin.choices,
+        default=Origin.STAFF,
+        help_text=_(
+            "Staff, or automatic: paid after the tickets were gone, paid twice, or the order "
+            "could not be confirmed."
+        ),
+    )
+    reason = models.CharField(
+        _("reason"),
+        max_length=255,
+        blank=True,
+        help_text=_("Typed by the staff member; the payment provider shows it to the buyer."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -100,6 +138,19 @@ class Refund(models.Model):
         related_name="+",
     )
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text=_("How often the refund was sent to the provider.")
+    )
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "When the refund is sent again if the provider has not accepted it yet; empty once "
+            "accepted or refused."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -112,4 +163,10 @@ class Refund(models.Model):
 
     @property
     def idempotency_key(self) -> str:
+        """Derived from our own id: every attempt of this refund refunds the buyer once."""
         return f"weticket-refund-{self.pk}"
+
+    @property
+    def is_owed(self) -> bool:
+        """Saved, but the provider has not accepted it yet (it is being sent, or will be)."""
+        return self.status == self.Status.CREATED and not self.mollie_id

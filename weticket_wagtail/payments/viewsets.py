@@ -18,7 +18,6 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpResponseRedirect
@@ -42,70 +41,30 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
 from weticket_wagtail.mail.models import OutboxMessage
+from weticket_wagtail.money import format_money, site_currency
 from weticket_wagtail.ticketing.models import Event, Order
 from weticket_wagtail.ticketing.permissions import OrganisationScopedPolicy, scope_queryset
-from weticket_wagtail.ticketing.services.notifications import resend_order_confirmation
-from weticket_wagtail.ticketing.services.tickets import format_money
 from weticket_wagtail.ticketing.viewsets import ScopedModelViewSet, TicketsViewSetGroup
+from weticket_wagtail.viewsets import ReadOnlyViewSetMixin
 
+from .audit import order_history
+from .errors import PaymentError
 from .models import Payment, Refund
 from .services import (
-    PaymentUnavailable,
-    RefundError,
+    has_owed_refunds,
+    order_refundable,
+    owed_refund_total,
+    owed_refunds,
+    payment_for_export,
+    record_export,
     refund_payment,
-    refundable_amount,
-    submit_refund,
+    resend_confirmation,
+    retry_refund,
 )
 
 #: Members may look at their organisations' orders ("view") and act on them ("change": refund,
 #: resend). Nobody adds or deletes orders in the admin; superusers see every organisation.
 ORDER_POLICY = OrganisationScopedPolicy(Order, "organisation_id", {"view", "change"})
-
-#: Refunds with this reason belong to the auto-refund task, which sends them again itself.
-AUTOMATIC_REFUND_REASON = "automatic"
-
-
-def paid_payment(order: Order) -> Payment | None:
-    """The payment that paid for ``order``: the one that confirmed it, else the latest paid one.
-
-    ``None`` when no payment of the order is paid (pending, failed or free orders).
-    """
-    return (
-        order.payments.filter(status=Payment.Status.PAID)
-        .order_by("-confirmed_order", "-created_at", "-pk")
-        .first()
-    )
-
-
-def refundable(order: Order) -> tuple[Payment | None, Decimal]:
-    """The payment to refund and how much of it can still be refunded (0 when nothing)."""
-    payment = paid_payment(order)
-    if payment is None:
-        return None, Decimal("0")
-    return payment, refundable_amount(payment)
-
-
-def unsent_refunds(payment: Payment | None) -> QuerySet[Refund]:
-    """Refunds made in the admin that are saved but not yet accepted by Mollie (it was down)."""
-    if payment is None:
-        return Refund.objects.none()
-    return payment.refunds.filter(mollie_id__isnull=True, status=Refund.Status.CREATED).exclude(
-        reason=AUTOMATIC_REFUND_REASON
-    )
-
-
-def _payment_for_export(order: Order) -> Payment | None:
-    # Reads the prefetched payments: the confirming payment, else a paid one, else the latest.
-    payments = sorted(order.payments.all(), key=lambda p: (p.created_at, p.pk), reverse=True)
-    for wanted in (
-        lambda p: p.confirmed_order,
-        lambda p: p.status == Payment.Status.PAID,
-        lambda p: True,
-    ):
-        for payment in payments:
-            if wanted(payment):
-                return payment
-    return None
 
 
 def _cents(amount) -> Decimal:
@@ -124,18 +83,33 @@ def _scoped_events(request) -> QuerySet[Event]:
     )
 
 
+def _refund_waiting_display(order: Order) -> str:
+    return _("Refund waiting") if getattr(order, "refunds_waiting", False) else ""
+
+
 class OrderFilterSet(WagtailFilterSet):
-    """Event, status and order date. The event choices are only the user's organisations' events,
-    so the filter never shows another tenant's event names (nor accepts their ids)."""
+    """Event, status, order date and refunds waiting. The event choices are only the user's
+    organisations' events, so the filter never shows another tenant's event names (nor
+    accepts their ids)."""
 
     event = django_filters.ModelChoiceFilter(label=gettext_lazy("Event"), queryset=_scoped_events)
     created_at = django_filters.DateFromToRangeFilter(
         label=gettext_lazy("Order date"), widget=DateRangePickerWidget
     )
+    refunds_waiting = django_filters.BooleanFilter(
+        label=gettext_lazy("Refund waiting"),
+        method="filter_refunds_waiting",
+        help_text=gettext_lazy("Refunds the payment provider has not accepted yet."),
+    )
 
     class Meta:
         model = Order
-        fields = ["event", "status", "created_at"]
+        fields = ["event", "status", "created_at", "refunds_waiting"]
+
+    def filter_refunds_waiting(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(refunds_waiting=value)
 
 
 class OrderIndexView(IndexView):
@@ -147,7 +121,13 @@ class OrderIndexView(IndexView):
             .get_base_queryset()
             .select_related("event")
             .prefetch_related("lines", "payments")
+            .annotate(refunds_waiting=has_owed_refunds())
         )
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        """The export, written to the audit log of every order it contains."""
+        record_export(queryset, user=self.request.user, spreadsheet_format=spreadsheet_format)
+        return super().as_spreadsheet(queryset, spreadsheet_format)
 
     def search_queryset(self, queryset):
         """Find orders by email or name (part of), order number (part of), token or Mollie
@@ -176,7 +156,7 @@ class OrderIndexView(IndexView):
     def to_row_dict(self, item: Order) -> dict:
         """One bookkeeping row: amounts as Decimals in cents (written with a dot), the order
         date as an ISO date in the site's time zone, the status as its stable code."""
-        payment = _payment_for_export(item)
+        payment = payment_for_export(item)
         vat = _cents(item.vat_total)
         return {
             "date": timezone.localdate(item.created_at),
@@ -211,20 +191,24 @@ class OrderInspectView(InspectView):
         return format_money(self.object.total, self.object.currency)
 
     def get_amount_refunded_display_value(self):
+        """Refunded means accepted by the provider; owed refunds are listed apart."""
         return format_money(self.object.amount_refunded, self.object.currency)
 
     @cached_property
+    def can_change(self) -> bool:
+        return self.user_has_permission_for_instance("change", self.object)
+
+    @cached_property
     def refund_url(self) -> str | None:
-        _payment, left = refundable(self.object)
-        if left > 0 and self.user_has_permission_for_instance("change", self.object):
+        """The refund page: while something is refundable, or a refund waits to be sent."""
+        _payment, left = order_refundable(self.object)
+        if self.can_change and (left > 0 or owed_refunds(self.object).exists()):
             return reverse(self.refund_url_name, args=[quote(self.object.pk)])
         return None
 
     @cached_property
     def resend_url(self) -> str | None:
-        if self.object.status == Order.Status.PAID and self.user_has_permission_for_instance(
-            "change", self.object
-        ):
+        if self.object.status == Order.Status.PAID and self.can_change:
             return reverse(self.resend_url_name, args=[quote(self.object.pk)])
         return None
 
@@ -243,6 +227,7 @@ class OrderInspectView(InspectView):
         currency = order.currency
         lines = list(order.lines.all())
         payments = list(order.payments.order_by("created_at", "pk"))
+        owed = list(owed_refunds(order))
         context.update(
             lines=[
                 {
@@ -272,6 +257,10 @@ class OrderInspectView(InspectView):
                 .select_related("payment", "created_by")
                 .order_by("created_at", "pk")
             ],
+            owed=[{"refund": r, "amount": format_money(r.amount, currency)} for r in owed],
+            owed_total=format_money(owed_refund_total(order), currency) if owed else "",
+            can_change=self.can_change,
+            history=list(order_history(order)),
             tickets=list(order.tickets.select_related("line")),
             emails=list(
                 OutboxMessage.objects.filter(object_ref=order.object_ref).order_by(
@@ -288,7 +277,7 @@ class RefundForm(forms.Form):
     """How much to refund; never more than what is still refundable."""
 
     amount = forms.DecimalField(
-        label=gettext_lazy("Amount (EUR)"),
+        label=gettext_lazy("Amount"),
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
@@ -301,10 +290,11 @@ class RefundForm(forms.Form):
         help_text=gettext_lazy("Optional. Mollie shows it to the buyer as the refund description."),
     )
 
-    def __init__(self, *args, refundable: Decimal, currency: str = "EUR", **kwargs):
+    def __init__(self, *args, refundable: Decimal, currency: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.refundable = refundable
-        self.currency = currency
+        self.currency = currency or site_currency()
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": self.currency}
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
@@ -334,15 +324,19 @@ class OrderObjectView(PermissionCheckedMixin, BaseObjectMixin):
 
 
 class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
-    """Refund all or part of an order's payment through Mollie, in two steps.
+    """Refund all or part of an order's payment, in two steps, and send owed refunds again.
 
     GET shows the form (amount defaults to all that is refundable). A valid POST shows what will
-    happen and asks for confirmation; only a POST with ``confirm=1`` refunds, and only while the
-    refundable amount is still the one the confirmation showed (``refundable_before``), so a
-    confirmation submitted twice refunds once. Domain errors
-    (too much, Mollie refused, Mollie unreachable) come back as form errors. A refund saved while
-    Mollie was unreachable is listed and can be sent again (``retry=<refund id>``): same refund,
-    same idempotency key, so Mollie refunds it at most once.
+    happen and asks for confirmation; only a POST with ``confirm=1`` refunds. The refundable
+    amount the confirmation showed (``refundable_before``) goes to
+    :func:`~weticket_wagtail.payments.services.refund_payment`, which refunds only if it is
+    still the amount under the payment's lock: a confirmation submitted twice, or two staff
+    members at once, refund once. Domain errors (too much, refused, provider unreachable) come
+    back as form errors.
+
+    Owed refunds (saved, not accepted by the provider yet; staff or automatic) are listed and
+    can be sent again now (``retry=<refund id>``): same refund, same idempotency key, so the
+    buyer is refunded at most once. The periodic task sends them again anyway.
     """
 
     template_name = "weticket_wagtail/admin/order_refund.html"
@@ -350,7 +344,7 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.payment, self.left = refundable(self.object)
+        self.payment, self.left = order_refundable(self.object)
 
     def get_page_subtitle(self):
         return str(self.object)
@@ -389,22 +383,19 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
             return self.render_step(form)
         if request.POST.get("confirm") != "1":
             return self.render_step(form, confirming=True)
-        if request.POST.get("refundable_before") != str(self.left):
-            # Refunded meanwhile (another admin, or this confirmation submitted twice): the
-            # admin confirmed other numbers than the current ones, so show them again.
-            form.add_error(
-                None,
-                _("The refunds of this order changed meanwhile. Check the amount and try again."),
-            )
-            return self.render_step(form)
         amount = form.cleaned_data["amount"]
         try:
             refund_payment(
-                self.payment, amount, user=request.user, reason=form.cleaned_data["reason"]
+                self.payment,
+                amount,
+                expected_refundable=_posted_amount(request.POST.get("refundable_before")),
+                user=request.user,
+                reason=form.cleaned_data["reason"],
             )
-        except (RefundError, PaymentUnavailable) as exc:
+        except PaymentError as exc:
             form.add_error(None, exc.message)
-            self.left = refundable_amount(self.payment)
+            self.payment, self.left = order_refundable(self.object)
+            form.refundable = self.left
             return self.render_step(form)
         messages.success(
             request,
@@ -417,16 +408,16 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
         return HttpResponseRedirect(self.get_inspect_url())
 
     def retry(self, refund_id: str) -> HttpResponseRedirect:
-        """Send a saved refund to Mollie again; errors come back as messages."""
+        """Send an owed refund again now; errors come back as messages."""
         refund = None
         if refund_id.isdigit():
-            refund = unsent_refunds(self.payment).filter(pk=int(refund_id)).first()
+            refund = owed_refunds(self.object).filter(pk=int(refund_id)).first()
         if refund is None:
             messages.error(self.request, _("This refund was already sent to Mollie."))
         else:
             try:
-                submit_refund(refund)
-            except (RefundError, PaymentUnavailable) as exc:
+                retry_refund(refund, user=self.request.user)
+            except PaymentError as exc:
                 messages.error(self.request, exc.message)
             else:
                 messages.success(
@@ -437,37 +428,49 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
                         "reference": self.object.reference,
                     },
                 )
+        if self.request.POST.get("back") == "inspect":
+            return HttpResponseRedirect(self.get_inspect_url())
         return HttpResponseRedirect(self.request.path)
 
     def render_step(self, form: RefundForm, *, confirming: bool = False):
+        currency = self.object.currency
         context = self.get_context_data(
             form=form,
             confirming=confirming,
             order=self.object,
             payment=self.payment,
-            refundable=format_money(self.left, self.object.currency),
+            refundable=format_money(self.left, currency),
+            refunded=format_money(self.object.amount_refunded, currency),
             paid=format_money(self.payment.amount, self.payment.currency) if self.payment else "",
             unsent=[
-                {"refund": refund, "amount": format_money(refund.amount, self.object.currency)}
-                for refund in unsent_refunds(self.payment)
+                {"refund": refund, "amount": format_money(refund.amount, currency)}
+                for refund in owed_refunds(self.object)
             ],
             inspect_url=self.get_inspect_url(),
             can_refund=self._can_refund(),
         )
         if confirming:
             context["refundable_before"] = str(self.left)
-            context["amount"] = format_money(form.cleaned_data["amount"], self.object.currency)
+            context["amount"] = format_money(form.cleaned_data["amount"], currency)
         return self.render_to_response(context)
 
     def _can_refund(self) -> bool:
         return self.payment is not None and self.left > 0
 
     def _nothing_to_refund(self):
-        # Still show the page while a saved refund waits to be sent again.
-        if unsent_refunds(self.payment).exists():
+        # Still show the page while an owed refund waits to be sent.
+        if owed_refunds(self.object).exists():
             return self.render_step(self.get_form())
         messages.error(self.request, _("This order has no payment left to refund."))
         return HttpResponseRedirect(self.get_inspect_url())
+
+
+def _posted_amount(value: str | None) -> Decimal:
+    """The refundable amount a confirmation carried; an unreadable one matches nothing."""
+    try:
+        return Decimal(value or "")
+    except ArithmeticError:
+        return Decimal("-1")
 
 
 class OrderResendConfirmationView(OrderObjectView, BaseOperationView):
@@ -489,10 +492,10 @@ class OrderResendConfirmationView(OrderObjectView, BaseOperationView):
 
     def perform_operation(self):
         # A fresh attempt id makes a new dedupe key: each click queues exactly one email.
-        resend_order_confirmation(self.object, attempt=uuid.uuid4().hex)
+        resend_confirmation(self.object, attempt=uuid.uuid4().hex, user=self.request.user)
 
 
-class OrderViewSet(ScopedModelViewSet):
+class OrderViewSet(ReadOnlyViewSetMixin, ScopedModelViewSet):
     """Orders of the user's organisations: read-only, with refund, resend and CSV export."""
 
     model = Order
@@ -501,11 +504,9 @@ class OrderViewSet(ScopedModelViewSet):
     menu_name = "weticket-orders"
     # Right after the "Tickets" menu (250) when top-level; last inside it when in its submenu.
     menu_order = 251
-    add_to_reference_index = False
+    policy = ORDER_POLICY
     index_view_class = OrderIndexView
     inspect_view_class = OrderInspectView
-    inspect_view_enabled = True
-    copy_view_enabled = False
     list_display = [
         "reference",
         "buyer_name",
@@ -559,36 +560,13 @@ class OrderViewSet(ScopedModelViewSet):
         "paid_at",
     ]
 
-    #: Views a ModelViewSet has that orders must not: buyers make orders, the admin never does.
-    DISABLED_URL_NAMES = (
-        "add_url_name",
-        "edit_url_name",
-        "delete_url_name",
-        "copy_url_name",
-        "history_url_name",
-        "usage_url_name",
-    )
-
-    if WAGTAIL_VERSION < (8, 0):
-        # Wagtail 8 looks the policy up in its registry (see wagtail_hooks); 7.x asks the viewset.
-        @cached_property
-        def permission_policy(self):
-            return ORDER_POLICY
-
     @cached_property
     def menu_hook(self):
-        """Inside the "Tickets" menu when its group collects items through Wagtail 8's
-        ``submenu_hook``; otherwise a top-level "Orders" item next to it."""
-        group_hook = getattr(TicketsViewSetGroup, "submenu_hook", None)
-        if WAGTAIL_VERSION >= (8, 0) and group_hook:
-            return group_hook
+        """Inside the "Tickets" menu on Wagtail 8, whose groups collect items through their
+        ``submenu_hook``; on 7.x a top-level "Orders" item next to it."""
+        if WAGTAIL_VERSION >= (8, 0):
+            return TicketsViewSetGroup.submenu_hook
         return "register_admin_menu_item"
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        # No view links to an edit, delete, copy, history or usage page: there are none.
-        view_kwargs.update(dict.fromkeys(self.DISABLED_URL_NAMES))
-        return view_kwargs
 
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(
@@ -613,16 +591,11 @@ class OrderViewSet(ScopedModelViewSet):
         return self.construct_view(OrderResendConfirmationView, **self._operation_view_kwargs())
 
     def get_urlpatterns(self):
-        """Only the index, inspect, refund and resend views exist (see DISABLED_URL_NAMES)."""
-        conv = getattr(self, "pk_path_converter", "str")  # Wagtail 7.0 has no converter
+        """The read-only kit's index and inspect views, and the refund and resend operations:
+        buyers make orders, the admin never adds, edits or deletes one."""
+        conv = self.pk_converter
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path(f"inspect/<{conv}:pk>/", self.inspect_view, name="inspect"),
+            *super().get_urlpatterns(),
             path(f"refund/<{conv}:pk>/", self.refund_view, name="refund"),
             path(f"resend/<{conv}:pk>/", self.resend_view, name="resend"),
         ]
-
-    def get_permissions_to_register(self):
-        # Access comes from organisation membership, not group permissions: offer none.
-        return Permission.objects.none()

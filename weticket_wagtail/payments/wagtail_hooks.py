@@ -1,17 +1,20 @@
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
 
+from weticket_wagtail.permissions import register_policy
 from weticket_wagtail.ticketing.models import Order
 
+from .audit import register_actions
 from .viewsets import ORDER_POLICY, OrderViewSet
 
-if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
-    from wagtail.permissions import register_permission_policy
-
-    register_permission_policy(Order, ORDER_POLICY)
+register_policy(Order, ORDER_POLICY)
 
 
 @hooks.register("register_admin_viewset")
 def register_orders_viewset():
     return OrderViewSet("weticket_orders")
+
+
+@hooks.register("register_log_actions")
+def register_order_log_actions(actions):
+    """Refunds, resends and exports, as the order's audit log shows them (see audit.py)."""
+    register_actions(actions)

@@ -10,5 +10,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signal_handlers
+        from .consent.personal_data import register as register_personal_data
 
+        register_personal_data()
         signal_handlers.connect()

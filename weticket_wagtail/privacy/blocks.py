@@ -1,24 +1,29 @@
 """StreamField blocks of the privacy statement: sections, and blocks that show live data.
 
-The live blocks read what the operator manages in the admin (processors, retention rules), what
-the personal-data registry declares (categories of data) and the settings (contact, supervisory
-authority) every time they are rendered. A published version keeps the text as it was rendered
-when it was published, so the archive shows old versions exactly as they were.
+The live blocks read what the operator manages in the admin (processors, retention rules, cookie
+groups and cookies), what the personal-data registry declares (categories of data) and the
+settings (contact, supervisory authority) every time they are rendered. A published version
+keeps the text as it was rendered when it was published, so the archive shows old versions
+exactly as they were.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.utils import parseaddr
 
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
 from weticket_wagtail.conf import weticket_settings
 
 from .categories import Audience, DataCategory, category_labels
+from .consent.blocks import CookieListBlock
 from .registry import personal_data
+from .services.register import processors_for, retention_rules_for
 
 RICH_TEXT_FEATURES = ["h3", "h4", "bold", "italic", "ol", "ul", "link"]
 LIVE_DATA = _("Live data")
@@ -26,22 +31,29 @@ LIVE_DATA = _("Live data")
 
 def _locale_of(parent_context):
     """The locale to show live data in: the page's, else the active language's."""
-    from wagtail.models import Locale
-
     page = (parent_context or {}).get("page")
     locale = getattr(page, "locale", None)
     return locale if locale is not None else Locale.get_active()
 
 
-class ProcessorRegisterBlock(blocks.StaticBlock):
-    """The processor register (Privacy → Processors), in the page's language."""
+class RegisterBlock(blocks.StaticBlock):
+    """A register kept in the admin, listed in the page's language: set ``rows_name`` (the
+    template's variable) and ``rows_for`` (a function of the locale) in a subclass."""
+
+    rows_name: str
+    rows_for: Callable[[Locale | None], list]
 
     def get_context(self, value, parent_context=None):
-        from .services.register import processors_for
-
         context = super().get_context(value, parent_context)
-        context["processors"] = processors_for(_locale_of(parent_context))
+        context[self.rows_name] = self.rows_for(_locale_of(parent_context))
         return context
+
+
+class ProcessorRegisterBlock(RegisterBlock):
+    """The processor register (Privacy → Processors), in the page's language."""
+
+    rows_name = "processors"
+    rows_for = staticmethod(processors_for)
 
     class Meta:
         icon = "group"
@@ -52,15 +64,11 @@ class ProcessorRegisterBlock(blocks.StaticBlock):
         template = "weticket_wagtail/privacy/blocks/processor_register.html"
 
 
-class RetentionScheduleBlock(blocks.StaticBlock):
+class RetentionScheduleBlock(RegisterBlock):
     """How long each kind of record is kept (Privacy → Retention), in the page's language."""
 
-    def get_context(self, value, parent_context=None):
-        from .services.register import retention_rules_for
-
-        context = super().get_context(value, parent_context)
-        context["rules"] = retention_rules_for(_locale_of(parent_context))
-        return context
+    rows_name = "rules"
+    rows_for = staticmethod(retention_rules_for)
 
     class Meta:
         icon = "time"
@@ -132,6 +140,7 @@ class SectionContentBlock(blocks.StreamBlock):
     retention = RetentionScheduleBlock()
     data_categories = DataCategoriesBlock()
     contact = ContactDetailsBlock()
+    cookies = CookieListBlock()
 
 
 class SectionBlock(blocks.StructBlock):

@@ -1,4 +1,12 @@
-"""The privacy statement page, the registers it shows, its versions and their notifications."""
+"""The privacy statement page, its versions and their notifications.
+
+The registers the statement shows (processors, retention rules) are models of
+:mod:`.processing`, importable from here too. This module imports nothing of the app's services:
+what the page needs (its site, the diff of two versions) comes from modules below it.
+
+The cookie-consent models live in :mod:`.consent.models` and are imported here, so that they
+belong to this app.
+"""
 
 from __future__ import annotations
 
@@ -11,121 +19,33 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, TranslatableMixin
+from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import RICH_TEXT_FEATURES, SectionBlock
-from .categories import DataCategoriesField, category_labels
+from .consent.models import ConsentRecord, ConsentSettings, CookieGroupText, CookieText
+from .diff import diff_versions
 from .forms import PrivacyStatementPageForm
+from .processing import Processor, RetentionRule
+from .sites import pages_in_site_of
 
-# --- what the statement shows: the processor register and the retention schedule -------------
-
-
-class Processor(TranslatableMixin, models.Model):
-    """A third party we share personal data with: the processor register of the statement."""
-
-    class Role(models.TextChoices):
-        BOOKKEEPER = "bookkeeper", _("Bookkeeper")
-        SOFTWARE_SUPPLIER = "software_supplier", _("Software supplier")
-        WEBSITE_MANAGER = "website_manager", _("Website manager")
-        PAYMENT_PROVIDER = "payment_provider", _("Payment provider")
-        HOSTING_PROVIDER = "hosting_provider", _("Hosting provider")
-        EMAIL_PROVIDER = "email_provider", _("Email provider")
-        OTHER = "other", _("Other")
-
-    name = models.CharField(_("name"), max_length=200)
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    purpose = models.TextField(
-        _("purpose"), help_text=_("What they do with the data, in a sentence or two.")
-    )
-    data_categories = DataCategoriesField(
-        _("categories of personal data"), help_text=_("What they receive.")
-    )
-    agreement_date = models.DateField(
-        _("processing agreement signed on"),
-        null=True,
-        blank=True,
-        help_text=_("Empty while there is no agreement yet: the statement then says so."),
-    )
-    country = models.CharField(
-        _("country"),
-        max_length=100,
-        default="Nederland",
-        help_text=_("Where they process the data."),
-    )
-    website = models.URLField(_("website"), blank=True)
-    sort_order = models.PositiveSmallIntegerField(_("order in the statement"), default=0)
-
-    panels = [
-        FieldRowPanel([FieldPanel("name"), FieldPanel("role")]),
-        FieldPanel("purpose"),
-        FieldPanel("data_categories"),
-        FieldRowPanel([FieldPanel("agreement_date"), FieldPanel("country")]),
-        FieldRowPanel([FieldPanel("website"), FieldPanel("sort_order")]),
-    ]
-
-    class Meta(TranslatableMixin.Meta):
-        verbose_name = _("processor")
-        verbose_name_plural = _("processors")
-        ordering = ["sort_order", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_role_display()})"
-
-    def category_labels(self) -> list[str]:
-        return category_labels(self.data_categories)
-
-
-class RetentionRule(TranslatableMixin, models.Model):
-    """How long one kind of record is kept, and why: a line of the retention schedule."""
-
-    record = models.CharField(
-        _("what is kept"), max_length=200, help_text=_("E.g. 'Orders and their invoices'.")
-    )
-    data_categories = DataCategoriesField(_("categories of personal data"))
-    period = models.CharField(
-        _("how long"), max_length=200, help_text=_("As people should read it, e.g. '7 years'.")
-    )
-    period_days = models.PositiveIntegerField(
-        _("how long, in days"),
-        null=True,
-        blank=True,
-        help_text=_("For the automatic clean-up. Empty: kept as long as the relationship lasts."),
-    )
-    reason = models.TextField(_("why"), help_text=_("The reason or the law that requires it."))
-    registered_model = models.CharField(
-        _("records"),
-        max_length=100,
-        blank=True,
-        help_text=_(
-            "The model this rule applies to, as registered with the personal-data registry, "
-            "e.g. weticket_ticketing.order. Used by the automatic clean-up."
-        ),
-    )
-    sort_order = models.PositiveSmallIntegerField(_("order in the statement"), default=0)
-
-    panels = [
-        FieldPanel("record"),
-        FieldPanel("data_categories"),
-        FieldRowPanel([FieldPanel("period"), FieldPanel("period_days")]),
-        FieldPanel("reason"),
-        FieldRowPanel([FieldPanel("registered_model"), FieldPanel("sort_order")]),
-    ]
-
-    class Meta(TranslatableMixin.Meta):
-        verbose_name = _("retention rule")
-        verbose_name_plural = _("retention rules")
-        ordering = ["sort_order", "record"]
-
-    def __str__(self) -> str:
-        return f"{self.record}: {self.period}"
-
-    def category_labels(self) -> list[str]:
-        return category_labels(self.data_categories)
-
+__all__ = [
+    "AbstractPrivacyStatementPage",
+    "CampaignRecipient",
+    "ConsentRecord",
+    "ConsentSettings",
+    "CookieGroupText",
+    "CookieText",
+    "NotificationCampaign",
+    "PolicyVersion",
+    "PolicyVersionImmutable",
+    "PrivacyStatementPage",
+    "Processor",
+    "RetentionRule",
+]
 
 # --- the statement page --------------------------------------------------------------------
 
@@ -193,19 +113,18 @@ class AbstractPrivacyStatementPage(RoutablePageMixin, Page):
 
     @classmethod
     def can_create_at(cls, parent) -> bool:
-        from .services.versions import statements_in_site_of
-
         if not super().can_create_at(parent):
             return False
-        return not statements_in_site_of(parent, locale_id=parent.locale_id).exists()
+        statements = pages_in_site_of(parent, AbstractPrivacyStatementPage, parent.locale_id)
+        return not statements.exists()
 
     def clean(self) -> None:
         super().clean()
-        from .services.versions import statements_in_site_of
-
         if not self.path:
             return
-        others = statements_in_site_of(self, locale_id=self.locale_id).exclude(pk=self.pk)
+        others = pages_in_site_of(self, AbstractPrivacyStatementPage, self.locale_id).exclude(
+            pk=self.pk
+        )
         if others.exists():
             raise ValidationError(_("This site already has a privacy statement in this language."))
 
@@ -305,8 +224,6 @@ class AbstractPrivacyStatementPage(RoutablePageMixin, Page):
 
     @path("versions/<int:older>/diff/<int:newer>/", name="version_diff")
     def version_diff(self, request, older: int, newer: int):
-        from .services.diff import diff_versions
-
         if older == newer:
             raise Http404
         first, second = self._version_or_404(older), self._version_or_404(newer)

@@ -24,6 +24,12 @@ retention purge to the same registrations.
 ``still_held`` narrows a model's rows to those whose personal data we still hold: a row that was
 erased, or anonymised at the end of its retention period, is no longer a person to write to.
 It is a function from the model's queryset to a narrower one, so it can be any filter.
+
+Some records hold personal data but no email address: the consent log keeps a truncated IP
+address and a browser family under a random consent id. Such a model registers with
+``email=""`` and ``reference="consent_id"`` (the field a person quotes to find their rows): it
+is never a person to write to, but its categories and ``retention`` category count like any.
+``retention`` names the retention category that applies (e.g. ``"consent_records"``).
 """
 
 from __future__ import annotations
@@ -69,11 +75,14 @@ class Registration:
     audience: str = Audience.VISITOR
     categories: tuple[str, ...] = ()
     still_held: HeldFilter | None = field(default=None, compare=False)
+    reference: str = ""
+    retention: str = ""
 
     @property
     def key(self) -> str:
-        """``<app_label>.<model_name>:<email field>``: a model may hold several people."""
-        return f"{self.model._meta.label_lower}:{self.email}"
+        """``<app_label>.<model_name>:<email or reference field>``: a model may hold several
+        people."""
+        return f"{self.model._meta.label_lower}:{self.email or self.reference}"
 
     @property
     def label(self) -> str:
@@ -99,23 +108,28 @@ class PersonalDataRegistry:
         self,
         model: type[Model],
         *,
-        email: str = "",
+        email: str,
         name: str = "",
         language: str = "",
         audience: str = Audience.VISITOR,
         categories: Iterable[str] = (),
         still_held: HeldFilter | None = None,
+        reference: str = "",
+        retention: str = "",
     ) -> Registration:
-        """Declare that ``model`` holds a person's personal data, reachable at field ``email``
-        (none for data that cannot be tied to an address, such as keyed hashes: such a model
-        yields no subjects, but its categories count).
+        """Declare that ``model`` holds a person's personal data, reachable at field ``email``.
 
         ``name`` and ``language`` name the fields holding that person's name and language, if
         any. ``categories`` are :class:`~.categories.DataCategory` values (shown in the privacy
-        statement). Registering the same model and email field again replaces the registration
-        (so ``ready()`` may run twice); an unknown field or category raises ``ValueError``.
+        statement). A model without an email address gives ``email=""`` and the ``reference``
+        field a person quotes instead (one of the two is required). ``retention`` is its
+        retention category. Registering the same model and field again replaces the
+        registration (so ``ready()`` may run twice); an unknown field or category raises
+        ``ValueError``.
         """
-        for field_name in (email, name, language):
+        if not (email or reference):
+            raise ValueError(f"{model.__name__}: give the email field or a reference field.")
+        for field_name in (email, name, language, reference):
             if field_name:
                 try:
                     model._meta.get_field(field_name)
@@ -135,6 +149,8 @@ class PersonalDataRegistry:
             audience=audience,
             categories=categories,
             still_held=still_held,
+            reference=reference,
+            retention=retention,
         )
         with self._lock:
             self._registrations[registration.key] = registration
@@ -178,7 +194,7 @@ class PersonalDataRegistry:
         earlier: list[Registration] = []
         for registration in self.registrations():
             if not registration.email:
-                continue  # nobody to write to
+                continue  # nobody to write to (e.g. the consent log)
             for subject in self._subjects_of(registration, earlier, batch_size):
                 batch.append(subject)
                 if len(batch) >= batch_size:

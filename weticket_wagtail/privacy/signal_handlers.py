@@ -1,4 +1,4 @@
-"""Connects publishing a privacy statement to recording its version."""
+"""Connects publishing a privacy statement to recording its version, and edits to the banner."""
 
 from __future__ import annotations
 
@@ -18,3 +18,6 @@ def connect() -> None:
     page_published.connect(
         record_published_statement, dispatch_uid="weticket_privacy_record_version"
     )
+    from .consent.signal_handlers import connect as connect_consent
+
+    connect_consent()

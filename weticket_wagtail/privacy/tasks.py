@@ -52,5 +52,10 @@ def run_campaign_task(campaign_pk: int) -> str:
 
 @shared_task(acks_late=True, ignore_result=True)
 def resume_campaigns_task() -> list[int]:
-    """Restart campaigns whose task stopped (see ``CAMPAIGN_STALLED_AFTER_SECONDS``)."""
-    return campaigns.resume_stalled_campaigns()
+    """Restart campaigns whose task stopped (see ``CAMPAIGN_STALLED_AFTER_SECONDS``), each with
+    ``CAMPAIGN_SENDERS`` tasks; returns their primary keys."""
+    restarted = campaigns.claim_stalled_campaigns()
+    for campaign_pk in restarted:
+        for _ in range(max(1, int(weticket_settings.CAMPAIGN_SENDERS))):
+            run_task(run_campaign_task, campaign_pk)
+    return restarted

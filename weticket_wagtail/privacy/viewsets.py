@@ -7,6 +7,7 @@
   and the permission policy refuses those actions to everyone.
 * Policy-change notifications: each campaign's progress (people found, emails sent, failing),
   for superusers.
+* Cookie consent: cookie groups, cookies and the consent log (:mod:`.consent.viewsets`).
 
 The public archive and diffs are routes of the statement page itself (see
 :class:`~weticket_wagtail.privacy.models.AbstractPrivacyStatementPage`).
@@ -15,72 +16,28 @@ The public archive and diffs are routes of the statement page itself (see
 from __future__ import annotations
 
 from django.contrib.admin.utils import quote
-from django.contrib.auth.models import Permission
 from django.http import Http404
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from weticket_wagtail.permissions import ViewOnlyPermissionPolicy
+from weticket_wagtail.viewsets import ReadOnlyModelViewSet
+
+from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
+from .diff import diff_versions
 from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
-from .permissions import ViewOnlyPermissionPolicy
 from .services.campaigns import progress
-from .services.diff import diff_versions
 
 VERSION_POLICY = ViewOnlyPermissionPolicy(PolicyVersion)
 CAMPAIGN_POLICY = ViewOnlyPermissionPolicy(NotificationCampaign, superusers_only=True)
-
-#: The views of a ModelViewSet that a read-only history must not have.
-DISABLED_URL_NAMES = (
-    "add_url_name",
-    "edit_url_name",
-    "delete_url_name",
-    "copy_url_name",
-    "history_url_name",
-    "usage_url_name",
-)
-
-
-class ReadOnlyViewSet(ModelViewSet):
-    """A ModelViewSet with only its index and inspect views (plus what a subclass adds)."""
-
-    add_to_reference_index = False
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    policy: ViewOnlyPermissionPolicy
-
-    if WAGTAIL_VERSION < (8, 0):
-        # Wagtail 8 looks the policy up in its registry (see wagtail_hooks); 7.x asks the viewset.
-        @cached_property
-        def permission_policy(self):
-            return self.policy
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        view_kwargs.update(dict.fromkeys(DISABLED_URL_NAMES))
-        return view_kwargs
-
-    def get_urlpatterns(self):
-        conv = getattr(self, "pk_path_converter", "str")  # Wagtail 7.0 has no converter
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path(f"inspect/<{conv}:pk>/", self.inspect_view, name="inspect"),
-        ]
-
-    def get_permissions_to_register(self):
-        # Access does not depend on group permissions, so do not offer any in the group editor.
-        return Permission.objects.none()
-
 
 # --- versions ---------------------------------------------------------------------------------
 
@@ -169,7 +126,7 @@ class PolicyVersionDiffView(PermissionCheckedMixin, WagtailAdminTemplateMixin, T
         return context
 
 
-class PolicyVersionViewSet(ReadOnlyViewSet):
+class PolicyVersionViewSet(ReadOnlyModelViewSet):
     model = PolicyVersion
     policy = VERSION_POLICY
     icon = "history"
@@ -229,7 +186,7 @@ class NotificationCampaignInspectView(InspectView):
         return context
 
 
-class NotificationCampaignViewSet(ReadOnlyViewSet):
+class NotificationCampaignViewSet(ReadOnlyModelViewSet):
     model = NotificationCampaign
     policy = CAMPAIGN_POLICY
     icon = "mail"
@@ -282,4 +239,7 @@ class PrivacyViewSetGroup(ViewSetGroup):
         RetentionRuleViewSet(),
         PolicyVersionViewSet("weticket_policy_versions"),
         NotificationCampaignViewSet("weticket_policy_campaigns"),
+        CookieGroupViewSet("weticket_cookie_groups"),
+        CookieViewSet("weticket_cookies"),
+        ConsentRecordViewSet("weticket_consent_log"),
     )

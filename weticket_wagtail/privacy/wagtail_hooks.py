@@ -1,17 +1,23 @@
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
 
-from .models import NotificationCampaign, PolicyVersion
+from weticket_wagtail.permissions import register_policy
+
+from .consent.viewsets import CONSENT_LOG_POLICY
+from .models import ConsentRecord, ConsentSettings, NotificationCampaign, PolicyVersion
 from .panels import CampaignsInProgressPanel
 from .viewsets import CAMPAIGN_POLICY, VERSION_POLICY, PrivacyViewSetGroup
 
-if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
-    from wagtail.permissions import register_permission_policy
+register_policy(PolicyVersion, VERSION_POLICY)
+register_policy(NotificationCampaign, CAMPAIGN_POLICY)
+register_policy(ConsentRecord, CONSENT_LOG_POLICY)
 
-    register_permission_policy(PolicyVersion, VERSION_POLICY)
-    register_permission_policy(NotificationCampaign, CAMPAIGN_POLICY)
+if apps.is_installed("wagtail.contrib.settings"):
+    # Settings → Cookie consent, per site. Without the app the banner stays off (weticket.W006).
+    from wagtail.contrib.settings.registry import register_setting
+
+    register_setting(ConsentSettings, icon="lock")
 
 
 @hooks.register("register_admin_viewset")

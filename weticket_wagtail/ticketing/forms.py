@@ -9,7 +9,9 @@ from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .permissions import can_manage_team, is_platform_admin, organisation_ids_for
+from weticket_wagtail.permissions import is_active_superuser
+
+from .permissions import can_manage_team, organisation_ids_for
 from .services.archiving import forget_holds_that_are_over, ticket_type_removal_blocker
 
 
@@ -30,7 +32,7 @@ class OrganisationAdminForm(WagtailAdminModelForm):
             self.fields["mollie_api_key"].widget.attrs["placeholder"] = _(
                 "A key is stored (ending in …%(tail)s)"
             ) % {"tail": self.instance.mollie_api_key[-4:]}
-        if not is_platform_admin(self.for_user):
+        if not is_active_superuser(self.for_user):
             # Members run their organisation; its slug and site are the platform's decision.
             for name in ("slug", "site"):
                 if name in self.fields:
@@ -98,7 +100,7 @@ class EventAdminForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields.get("organisation")
-        if field is not None and not is_platform_admin(self.for_user):
+        if field is not None and not is_active_superuser(self.for_user):
             field.queryset = field.queryset.filter(pk__in=organisation_ids_for(self.for_user))
 
     def is_valid(self) -> bool:

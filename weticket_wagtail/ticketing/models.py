@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -19,6 +21,7 @@ from wagtail.search import index
 
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.fields import EncryptedTextField
+from weticket_wagtail.money import site_currency
 
 from .panels import EmbedSnippetPanel, MembersPanel
 from .validators import (
@@ -220,12 +223,13 @@ class OrganisationMembership(models.Model):
 
 
 class SaleState(models.TextChoices):
-    DRAFT = "draft", _("Not published")
+    """Where a ticket type's sale is: its sale window (``TicketType.sale_state``), or sold out."""
+
     NOT_STARTED = "not_started", _("Sale not started")
     ON_SALE = "on_sale", _("On sale")
     SALE_ENDED = "sale_ended", _("Sale ended")
-    PAST = "past", _("Event is over")
-    NO_TICKETS = "no_tickets", _("No tickets")
+    #: A ticket type on sale with nothing left (the shop's rows; a sale window alone never is).
+    SOLD_OUT = "sold_out", _("Sold out")
 
 
 class Event(index.Indexed, ClusterableModel):
@@ -317,23 +321,10 @@ class Event(index.Indexed, ClusterableModel):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The event must end after it starts.")})
 
-    def sale_state(self, now=None) -> str:
-        """Where the event is in its life, derived from its ticket types' sale windows."""
-        now = now or timezone.now()
-        if not self.is_published:
-            return SaleState.DRAFT
-        if self.ends_at and self.ends_at <= now:
-            return SaleState.PAST
-        states = {tt.sale_state(now) for tt in self.ticket_types.all() if tt.is_active}
-        if not states:
-            return SaleState.NO_TICKETS
-        for state in (SaleState.ON_SALE, SaleState.NOT_STARTED):
-            if state in states:
-                return state
-        return SaleState.SALE_ENDED
 
-    def get_sale_state_display(self) -> str:
-        return SaleState(self.sale_state()).label
+#: "Price (EUR)" in the editor, in whatever currency the site sells (the field itself says
+#: "price", so its migrations do not depend on the setting).
+PRICE_HEADING = format_lazy("{} ({})", _("Price"), lazy(site_currency, str)())
 
 
 def order_maximum(max_per_order: int) -> int:
@@ -351,7 +342,7 @@ class TicketType(Orderable):
     name = models.CharField(_("name"), max_length=120)
     description = models.CharField(_("description"), max_length=255, blank=True)
     price = models.DecimalField(
-        _("price (EUR)"),
+        _("price"),
         max_digits=9,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"), message=_("The price cannot be negative."))],
@@ -408,7 +399,13 @@ class TicketType(Orderable):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("is_active"), FieldPanel("is_archived")]),
         FieldPanel("description"),
-        FieldRowPanel([FieldPanel("price"), FieldPanel("vat_rate"), FieldPanel("capacity")]),
+        FieldRowPanel(
+            [
+                FieldPanel("price", heading=PRICE_HEADING),
+                FieldPanel("vat_rate"),
+                FieldPanel("capacity"),
+            ]
+        ),
         FieldRowPanel([FieldPanel("sale_starts_at"), FieldPanel("sale_ends_at")]),
         FieldRowPanel([FieldPanel("min_per_order"), FieldPanel("max_per_order")]),
     ]
@@ -548,10 +545,6 @@ class Reservation(models.Model):
             and self.expires_at > timezone.now()
         )
 
-    @property
-    def seconds_left(self) -> int:
-        return max(0, int((self.expires_at - timezone.now()).total_seconds()))
-
 
 class ReservationLine(models.Model):
     """How many of one ticket type a reservation holds.
@@ -640,7 +633,7 @@ class Order(models.Model):
     amount_refunded = models.DecimalField(
         _("refunded"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(_("currency"), max_length=3, default=site_currency)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
@@ -656,6 +649,12 @@ class Order(models.Model):
     @property
     def is_free(self) -> bool:
         return self.total == 0
+
+    @property
+    def can_be_paid(self) -> bool:
+        """Whether the buyer may (still, or again) pay: awaiting payment or after a failed
+        attempt, and not free."""
+        return self.status in (self.Status.PENDING, self.Status.PAYMENT_FAILED) and not self.is_free
 
     @property
     def vat_total(self) -> Decimal:

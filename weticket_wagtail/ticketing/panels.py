@@ -1,16 +1,18 @@
-"""Admin panels of organisations and events: the embed snippet, and the members."""
+"""Admin panels of organisations and events: the shop link and embed snippet, and the
+members."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import InlinePanel, Panel
 
 from weticket_wagtail.conf import weticket_settings
+
+from .links import embed_url, shop_url
 
 
 def payment_origin() -> str:
@@ -24,20 +26,19 @@ def payment_origin() -> str:
 
 
 def embed_snippet(event) -> str:
-    """The HTML an organisation pastes into a website that is not Wagtail."""
-    base = weticket_settings.PUBLIC_BASE_URL.rstrip("/")
-    try:
-        frame = reverse("weticket_checkout:embed", args=[event.organisation.slug, event.slug])
-    except NoReverseMatch:  # checkout URLs not installed
+    """The HTML an organisation pastes into a website that is not Wagtail; ``""`` while no
+    resolver knows the embed page (checkout's URLs not installed)."""
+    frame = embed_url(event)
+    if not frame:
         return ""
     script = static("weticket_wagtail/embed.js")
     if not script.startswith("http"):
-        script = base + script
+        script = weticket_settings.PUBLIC_BASE_URL.rstrip("/") + script
     payment = payment_origin()
     payment_attribute = f' data-weticket-payment-origin="{escape(payment)}"' if payment else ""
     return (
         f'<script src="{script}" data-weticket-event="{event.organisation.slug}/{event.slug}" '
-        f'data-weticket-url="{base}{frame}"{payment_attribute} async></script>'
+        f'data-weticket-url="{frame}"{payment_attribute} async></script>'
     )
 
 
@@ -52,6 +53,7 @@ class EmbedSnippetPanel(Panel):
             instance = self.instance
             ready = bool(instance and instance.pk and instance.organisation_id)
             context["snippet"] = embed_snippet(instance) if ready else ""
+            context["shop_url"] = shop_url(instance) if ready else ""
             context["origins"] = instance.organisation.allowed_origins if ready else []
             context["help"] = _(
                 "Paste this into any website to sell tickets there. Only the websites listed "

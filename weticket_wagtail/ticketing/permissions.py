@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Model, Q, QuerySet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from weticket_wagtail.permissions import is_active_superuser
+
 MEMBER_ACTIONS: dict[str, frozenset[str]] = {
     "organisation": frozenset({"change", "view"}),
     "event": frozenset({"add", "change", "delete", "view"}),
@@ -38,14 +40,10 @@ def organisation_ids_for(user) -> list[int]:
     return cached
 
 
-def is_platform_admin(user) -> bool:
-    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
-
-
 def can_manage_team(user, organisation_id: int | None) -> bool:
     """Whether ``user`` may decide who belongs to the organisation: superusers, and members of
     it whose membership says they manage its team (for that organisation only)."""
-    if is_platform_admin(user):
+    if is_active_superuser(user):
         return True
     if not organisation_id or organisation_id not in organisation_ids_for(user):
         return False
@@ -62,7 +60,7 @@ def scope_queryset(queryset: QuerySet, user, organisation_path: str) -> QuerySet
     ``organisation_path`` is the lookup from the model to its organisation's pk, e.g.
     ``"pk"`` for Organisation, ``"organisation_id"`` for Event, ``"event__organisation_id"``.
     """
-    if is_platform_admin(user):
+    if is_active_superuser(user):
         return queryset
     return queryset.filter(**{f"{organisation_path}__in": organisation_ids_for(user)})
 
@@ -84,7 +82,7 @@ class OrganisationScopedPolicy(BasePermissionPolicy):
         return value
 
     def user_has_permission(self, user, action: str) -> bool:
-        if is_platform_admin(user):
+        if is_active_superuser(user):
             return True
         return action in self.member_actions and bool(organisation_ids_for(user))
 
@@ -92,7 +90,7 @@ class OrganisationScopedPolicy(BasePermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
     def user_has_permission_for_instance(self, user, action: str, instance: Model) -> bool:
-        if is_platform_admin(user):
+        if is_active_superuser(user):
             return True
         return action in self.member_actions and self._organisation_id(
             instance

@@ -32,7 +32,8 @@ def reservations_still_held(rows: QuerySet) -> QuerySet:
 
 
 def register() -> None:
-    """Declare the buyers of orders and the organisations' contacts to the registry."""
+    """Declare the buyers of orders, the hold limits' client hashes and the organisations'
+    contacts to the registry."""
     personal_data.register(
         Order,
         email="buyer_email",
@@ -44,6 +45,8 @@ def register() -> None:
     )
     personal_data.register(
         Reservation,
+        email="",
+        reference="token",  # the checkout link a buyer was given
         audience=Audience.VISITOR,
         categories=[DataCategory.IP_ADDRESS, DataCategory.DEVICE],
         still_held=reservations_still_held,

@@ -10,13 +10,14 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import DeleteView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from weticket_wagtail.viewsets import PolicyViewSetMixin
 
 from .forms import EventAdminForm, OrganisationAdminForm
 from .models import Event, Organisation
@@ -55,17 +56,16 @@ class ScopedQuerysetMixin:
         return obj
 
 
-class ScopedModelViewSet(ModelViewSet):
+class ScopedModelViewSet(PolicyViewSetMixin, ModelViewSet):
     """A ModelViewSet whose every view (index, add, edit, delete, inspect, history, usage, copy)
     is scoped to the user's organisations through :class:`ScopedQuerysetMixin`."""
 
     organisation_path = "organisation_id"
 
-    if WAGTAIL_VERSION < (8, 0):
-        # Wagtail 8 looks the policy up in its registry (see wagtail_hooks); 7.x asks the viewset.
-        @cached_property
-        def permission_policy(self):
-            return policy_for(self.model)
+    @cached_property
+    def policy(self):
+        """The model's organisation-scoped policy (see :func:`.permissions.policy_for`)."""
+        return policy_for(self.model)
 
     def construct_view(self, view_class, **kwargs):
         scoped = type(

@@ -20,7 +20,8 @@ and runs in three steps, each safe to repeat, interrupt or run twice at the same
 A worker that dies leaves: a partly collected campaign (collected again, duplicates ignored), a
 queueing transaction that rolled back (queued again), rows it had claimed (sent by another
 sender once their lease of ``CAMPAIGN_LEASE_SECONDS`` has expired) and rows not yet due (sent
-when due). The periodic :func:`resume_stalled_campaigns` restarts campaigns whose task stopped.
+when due). The periodic resume task restarts campaigns whose task stopped
+(:func:`claim_stalled_campaigns`).
 
 Which statement writes to whom: with Wagtail's i18n, each translation of the statement is a
 page with its own versions. A material version of the Dutch statement is sent to people whose
@@ -57,11 +58,10 @@ from weticket_wagtail.mail.services import (
     render_email,
     send_outbox_messages,
 )
-from weticket_wagtail.tasks_runtime import run_task
 
 from ..models import CampaignRecipient, NotificationCampaign, PolicyVersion
 from ..registry import personal_data
-from .versions import absolute_page_url
+from ..sites import absolute_page_url
 
 logger = logging.getLogger(__name__)
 
@@ -113,43 +113,23 @@ class Progress:
 # --- starting -------------------------------------------------------------------------------
 
 
-def start_campaign(version: PolicyVersion) -> NotificationCampaign | None:
-    """Create the campaign of a material ``version`` and start it after the commit.
-
-    Call it in the transaction that recorded the version. Idempotent: a version has at most one
-    campaign, and only its creation starts a task. Non-material versions get none.
-    """
-    if not version.is_material:
-        return None
-    campaign, created = NotificationCampaign.objects.get_or_create(version=version)
-    if created:
-        from ..tasks import run_campaign_task
-
-        run_task(run_campaign_task, campaign.pk)
-    return campaign
-
-
-def resume_stalled_campaigns(now: datetime | None = None) -> list[int]:
-    """Restart campaigns that are not finished and whose task showed no sign of life lately.
+def claim_stalled_campaigns(now: datetime | None = None) -> list[int]:
+    """Take the campaigns that are not finished and whose task showed no sign of life lately.
 
     "Lately" is ``CAMPAIGN_STALLED_AFTER_SECONDS``. Each stalled campaign is taken by a
-    compare-and-set on its heartbeat, so two sweeps do not both restart it, with
-    ``CAMPAIGN_SENDERS`` tasks. Returns the primary keys of the campaigns restarted.
+    compare-and-set on its heartbeat, so two sweeps do not both take it. Returns the primary
+    keys taken: the caller restarts each with ``CAMPAIGN_SENDERS`` tasks
+    (:func:`weticket_wagtail.privacy.tasks.resume_campaigns_task`).
     """
-    from ..tasks import run_campaign_task
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=weticket_settings.CAMPAIGN_STALLED_AFTER_SECONDS)
     stalled = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
     unfinished = NotificationCampaign.objects.exclude(status=Status.FINISHED)
-    restarted = []
-    senders = max(1, int(weticket_settings.CAMPAIGN_SENDERS))
-    for pk in unfinished.filter(stalled).values_list("pk", flat=True):
-        if unfinished.filter(stalled, pk=pk).update(heartbeat_at=now):
-            for _ in range(senders):
-                run_task(run_campaign_task, pk)
-            restarted.append(pk)
-    return restarted
+    return [
+        pk
+        for pk in unfinished.filter(stalled).values_list("pk", flat=True)
+        if unfinished.filter(stalled, pk=pk).update(heartbeat_at=now)
+    ]
 
 
 # --- who --------------------------------------------------------------------------------------

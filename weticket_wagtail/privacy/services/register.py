@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from wagtail.models import Locale
 
-from ..models import Processor, RetentionRule
+from ..processing import Processor, RetentionRule
 
 
 def _in_locale(queryset: QuerySet, locale: Locale | None) -> QuerySet:

@@ -22,9 +22,11 @@ from django.utils import translation
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Page, Site
 
-from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.tasks_runtime import run_task
 
-from ..models import AbstractPrivacyStatementPage, PolicyVersion
+from ..models import AbstractPrivacyStatementPage, NotificationCampaign, PolicyVersion
+from ..sites import absolute_page_url
+from ..tasks import run_campaign_task
 
 BODY_TEMPLATE = "weticket_wagtail/privacy/statement_body.html"
 _TEXT_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "tr", "caption"]
@@ -113,10 +115,22 @@ def record_version(
             is_material=bool(page.change_is_material) and number > 1,
         )
         if version.is_material:
-            from .campaigns import start_campaign
-
             start_campaign(version)
     return version
+
+
+def start_campaign(version: PolicyVersion) -> NotificationCampaign | None:
+    """Create the campaign of a material ``version`` and start it after the commit.
+
+    Call it in the transaction that recorded the version. Idempotent: a version has at most one
+    campaign, and only its creation starts a task. Non-material versions get none.
+    """
+    if not version.is_material:
+        return None
+    campaign, created = NotificationCampaign.objects.get_or_create(version=version)
+    if created:
+        run_task(run_campaign_task, campaign.pk)
+    return campaign
 
 
 def _person(user) -> str:
@@ -125,33 +139,6 @@ def _person(user) -> str:
     full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
     username = user.get_username()
     return f"{full_name} ({username})" if full_name and full_name != username else username
-
-
-# --- one statement per site and locale ---------------------------------------------------------
-
-
-def _site_tree_paths(page: Page) -> list[str]:
-    """Tree paths of the root page, and its translations, of the site ``page`` is in.
-
-    A page in no site is judged within its own top-level tree.
-    """
-    for site in Site.objects.select_related("root_page"):
-        roots = [site.root_page.path]
-        roots += site.root_page.get_translations().values_list("path", flat=True)
-        if any(page.path.startswith(path) for path in roots):
-            return roots
-    return [page.path[: Page.steplen * 2]] if page.depth >= 2 else [page.path]
-
-
-def statements_in_site_of(page: Page, *, locale_id: int | None = None):
-    """Privacy statement pages (of any type) in the site of ``page``, in ``locale_id`` if given."""
-    paths = _site_tree_paths(page)
-    statements = Page.objects.type(AbstractPrivacyStatementPage).filter(
-        reduce(or_, (Q(path__startswith=path) for path in paths))
-    )
-    if locale_id is not None:
-        statements = statements.filter(locale_id=locale_id)
-    return statements
 
 
 # --- what is in force ------------------------------------------------------------------------
@@ -215,6 +202,22 @@ def version_in_force(site=None, language: str = "") -> PolicyVersion | None:
     )
 
 
+def latest_material_version(site=None) -> PolicyVersion | None:
+    """The newest *material* version of any live statement of ``site`` (any language), or ``None``.
+
+    Cookie consent asks every visitor again once a newer material version exists than the one
+    their choice was made under. Costs one query.
+    """
+    in_site = _in_site(site, "page__")
+    if in_site is None:
+        return None
+    return (
+        PolicyVersion.objects.filter(in_site, page__live=True, is_material=True)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def statement_page(site=None, language: str = "") -> Page | None:
     """The live privacy statement page for ``site`` in ``language`` (same fallbacks as above)."""
     in_site = _in_site(site, "")
@@ -243,17 +246,3 @@ def statement_url(request_or_site=None, language: str = "") -> str:
     if isinstance(request_or_site, HttpRequest):
         return page.get_url(request=request_or_site) or ""
     return absolute_page_url(page)
-
-
-def absolute_page_url(page: Page, subpath: str = "") -> str:
-    """``page``'s absolute URL (plus a route such as ``versions/3/``), for emails.
-
-    Built on ``WETICKET["PUBLIC_BASE_URL"]`` when set, as the other emails are, else on the
-    page's site.
-    """
-    parts = page.get_url_parts()
-    if parts is None:
-        return ""
-    _site, root_url, page_path = parts
-    base = (weticket_settings.PUBLIC_BASE_URL or root_url or "").rstrip("/")
-    return f"{base}{page_path}{subpath}"

@@ -7,22 +7,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.urls import reverse
-
-from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.mail.services import enqueue_templated_email
 
+from ..links import order_url
 from ..models import Order
 
 PDF_ATTACHMENT = "weticket_order_tickets_pdf"
-
-
-def absolute_url(path: str) -> str:
-    return weticket_settings.PUBLIC_BASE_URL.rstrip("/") + path
-
-
-def order_url(order: Order) -> str:
-    return absolute_url(reverse("weticket_checkout:order", args=[order.token]))
 
 
 def _context(order: Order, **extra) -> dict:

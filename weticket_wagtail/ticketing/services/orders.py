@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,6 +36,12 @@ class Confirmation(enum.Enum):
     ALREADY_PAID = "already_paid"  # another payment or call confirmed it before
     NO_CAPACITY = "no_capacity"  # paid too late: the tickets are gone; the order is canceled
     NOT_PAYABLE = "not_payable"  # canceled or refunded orders are not confirmed again
+
+
+def reservation_total(lines: Iterable[ReservationLine]) -> Decimal:
+    """What the held ``lines`` cost at today's prices (their ticket types loaded with them):
+    the total an order placed now would have."""
+    return sum((line.ticket_type.price * line.quantity for line in lines), Decimal("0"))
 
 
 def place_order(
@@ -65,7 +72,7 @@ def place_order(
             )
         lines = list(reservation.lines.select_related("ticket_type"))
         event = reservation.event
-        total = sum((line.ticket_type.price * line.quantity for line in lines), Decimal("0"))
+        total = reservation_total(lines)
         order = Order.objects.create(
             organisation_id=event.organisation_id,
             event=event,
@@ -96,14 +103,15 @@ def place_order(
     return order
 
 
-def confirm_order(order: Order, *, now=None) -> Confirmation:
+def confirm_order(order: Order) -> Confirmation:
     """Mark ``order`` paid, turn its hold into sold tickets, issue tickets, queue the email.
 
-    Safe to call any number of times, concurrently: only one call confirms. When the hold has
-    expired, the order is still confirmed if the tickets are available; otherwise it is canceled
-    (:attr:`Confirmation.NO_CAPACITY`) and the caller must refund the payment.
+    Safe to call any number of times, concurrently: only one call confirms. The clock is read
+    and the capacity counted only once the order and ticket-type rows are locked, so a hold
+    that expired while this call waited for the locks counts as expired, and tickets another
+    buyer took meanwhile are never sold twice. When the tickets are not there any more, the
+    order is canceled (:attr:`Confirmation.NO_CAPACITY`) and the caller must refund the payment.
     """
-    now = now or timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status == Order.Status.PAID:
@@ -115,29 +123,26 @@ def confirm_order(order: Order, *, now=None) -> Confirmation:
         for line in lines:
             wanted[line.ticket_type_id] = wanted.get(line.ticket_type_id, 0) + line.quantity
         locked = list(TicketType.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+        now = timezone.now()  # after the locks: the hold is judged as it is when we sell
         reservation = order.reservation
-        hold_is_live = (
-            reservation is not None
-            and reservation.status == Reservation.Status.ORDERED
-            and reservation.expires_at > now
-        )
         if reservation is not None:
             # From here on our own hold must not count against us.
             ReservationLine.objects.filter(reservation=reservation, is_live=True).update(
                 is_live=False
             )
-        if not hold_is_live:
-            try:
-                take_capacity(locked, wanted, now)
-            except CheckoutError:
-                _set_status(order, Order.Status.CANCELED, now)
-                if reservation is not None:
-                    Reservation.objects.filter(pk=reservation.pk).update(
-                        status=Reservation.Status.RELEASED
-                    )
-                notifications.queue_sold_out_after_payment(order)
-                logger.info("Order %s paid after its hold expired; no capacity left", order.pk)
-                return Confirmation.NO_CAPACITY
+        try:
+            # Checked even for a live hold: what counts is what is left under the locks.
+            take_capacity(locked, wanted, now)
+        except CheckoutError:
+            _set_status(order, Order.Status.CANCELED, now)
+            if reservation is not None:
+                Reservation.objects.filter(pk=reservation.pk).update(
+                    status=Reservation.Status.RELEASED
+                )
+            notifications.queue_sold_out_after_payment(order)
+            invalidate_event_availability(order.event_id)
+            logger.info("Order %s paid without tickets left for it; it is refunded", order.pk)
+            return Confirmation.NO_CAPACITY
         for ticket_type in locked:
             TicketType.objects.filter(pk=ticket_type.pk).update(
                 sold_count=F("sold_count") + wanted[ticket_type.pk]
@@ -152,6 +157,20 @@ def confirm_order(order: Order, *, now=None) -> Confirmation:
         notifications.queue_order_confirmation(order)
         invalidate_event_availability(order.event_id)
     return Confirmation.CONFIRMED
+
+
+def cancel_unconfirmable(order: Order) -> bool:
+    """Cancel a paid order that could not be confirmed (an unexpected error, again and again),
+    so that its payment can be refunded: its hold is released, no email is queued here (the
+    refund's email follows). True when this call canceled it."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in (Order.Status.PENDING, Order.Status.PAYMENT_FAILED):
+            return False
+        _set_status(order, Order.Status.CANCELED, timezone.now())
+        if order.reservation_id:
+            release_reservation(order.reservation)
+    return True
 
 
 def mark_payment_failed(order: Order, *, payment_ref: str, reason: str) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+
+from weticket_wagtail.money import format_money
 
 from ..models import Order, OrderLine, Organisation, Ticket
 from .ticket_pdf import TicketPrint, render_order_pdf
@@ -47,11 +49,6 @@ def ticket_token(ticket: Ticket, organisation: Organisation, event_slug: str) ->
 def verify_ticket(organisation: Organisation, token: str) -> dict[str, str]:
     """Verify a scanned token; raises ``InvalidTicketToken`` when it is not genuine."""
     return verify_ticket_token(organisation.ticket_verify_key, token)
-
-
-def format_money(amount, currency: str = "EUR") -> str:
-    symbol = "€" if currency == "EUR" else currency
-    return f"{symbol} {number_format(amount, 2, force_grouping=True)}"
 
 
 def order_pdf(order: Order) -> bytes:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from home.demo_consent import seed_consent
 from home.demo_privacy import seed_privacy_statement
 from home.models import HomePage
 from weticket_wagtail.blocks.models import BrandedTicketPage
@@ -70,6 +71,7 @@ class Command(BaseCommand):
         )
         self._branded_page(home, organisation, jazz, film)
         seed_privacy_statement(home)
+        seed_consent(home, Site.objects.get(is_default_site=True))
         admin = self._user(*DEMO_ADMIN, superuser=True)
         organiser = self._user(*DEMO_ORGANISER, superuser=False)
         # The organiser manages the organisation's team: adds colleagues by username or email.
@@ -79,6 +81,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
         self.stdout.write(
             "Site:   http://127.0.0.1:8000/  (tickets: http://127.0.0.1:8000/kaartjes/)"
+        )
+        self.stdout.write(
+            "Consent: the cookie banner is on; Google Analytics (a demo id) loads after "
+            "'analytics', the video at http://127.0.0.1:8000/aftermovie/ after 'marketing'."
         )
         self.stdout.write(
             f"Admin:  http://127.0.0.1:8000/admin/  user {admin.username!r}, "
