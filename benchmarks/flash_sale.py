@@ -19,7 +19,8 @@ success, on error and on Ctrl-C):
    ``--capacity`` tickets and at most 10 per order;
 3. serves the example site with gunicorn (DEBUG off; ``--gunicorn-args``, default
    ``--workers 3 --worker-class sync --worker-tmp-dir /dev/shm``) on a free loopback port, with
-   the per-address rate limit off (every buyer comes from 127.0.0.1 here), and warms its workers
+   the per-address rate limit and hold limits off (every buyer comes from 127.0.0.1 here; the
+   per-browser hold limits stay on), and warms its workers
    up with a few page views (not measured). On a shared machine it then waits (``--quiet-wait``,
    60 s at most) until other processes leave the cores idle;
 4. runs ``--buyers`` buyers through ``--clients`` concurrent clients. Each buyer behaves like a
@@ -156,8 +157,10 @@ def site_env(database: str, port: int, site: str = "app") -> dict[str, str]:
         WETICKET_PUBLIC_BASE_URL=f"http://{HOST}:{port}",
         PYTHONPATH=os.pathsep.join([str(SITE), str(REPO), str(REFERENCE)]),
         # Every buyer comes from 127.0.0.1 here; real buyers come from their own addresses, so
-        # the per-address limit on reservations would measure nothing but itself.
+        # the per-address limits (on reservation POSTs and on tickets held) would measure
+        # nothing but themselves. Each buyer is a new browser: its own limits still apply.
         WETICKET_RATE_LIMITS="off",
+        WETICKET_ADDRESS_HOLD_LIMITS="off",
     )
     env.pop("CELERY_BROKER_URL", None)
     env.pop("REDIS_URL", None)

@@ -47,6 +47,18 @@ DEFAULTS: dict[str, Any] = {
     "PRIVACY_STATEMENT_URL": "",
     # POSTs per minute per client address on the public forms; 0 switches a limit off.
     "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10, "consent": 60},
+    # The most tickets of one ticket type in one order, whatever the ticket type allows; 0: no cap.
+    "MAX_TICKETS_PER_ORDER": 10,
+    # How much one client may hold of one event (see ticketing/services/hold_limits.py); 0
+    # switches a limit off. A browser is known by its CSRF cookie, an address by REMOTE_ADDR
+    # (IPv6 by its /64). Raise the address limits where many buyers share one address.
+    "HOLD_LIMITS": {
+        "browser_tickets": 10,  # tickets one browser holds at once
+        "address_tickets": 40,  # tickets all browsers at one address hold at once
+        "browser_minutes": 45,  # minutes of holds without buying, within window_minutes
+        "address_minutes": 180,
+        "window_minutes": 120,
+    },
     # The currency every price is in. Mollie wants ISO 4217.
     "CURRENCY": "EUR",
     # --- privacy statement and policy-change notices (weticket_wagtail.privacy) ---

@@ -176,6 +176,10 @@ WETICKET = {
 if os.environ.get("WETICKET_RATE_LIMITS") == "off":
     # Load tests send every buyer from 127.0.0.1; real buyers come from their own addresses.
     WETICKET["RATE_LIMITS"] = {}
+if os.environ.get("WETICKET_ADDRESS_HOLD_LIMITS") == "off":
+    # The same for the tickets one address may hold (each load-test buyer is its own browser,
+    # so the per-browser limits still apply).
+    WETICKET["HOLD_LIMITS"] = {"address_tickets": 0, "address_minutes": 0}
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,7 @@
 """The embed script on somebody else's website: the iframe follows its content, the purchase
-completes through the top window, and origins the organisation did not allow are refused.
+completes through the top window, origins the organisation did not allow are refused, the
+host page is never sent anywhere but to the ticket site and the payment provider, and refusals
+(rate limit, CSRF) show their message inside the frame.
 
 The "other websites" are plain HTML pages served from other ports of localhost (see
 ``foreign_site`` in conftest.py for why localhost, and what production needs instead).
@@ -13,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from weticket_wagtail.ticketing.models import Order, Ticket
+from weticket_wagtail.ticketing.panels import embed_snippet
 
 from .conftest import save_screenshot
 
@@ -48,7 +51,7 @@ HOST_PAGE = """<!DOCTYPE html>
 <header><h1>Jazz aan Zee</h1><p>Three evenings of jazz on the beach at Zandvoort.</p></header>
 <h2>Buy your tickets</h2>
 <div class="tickets">
-<script src="{shop}/static/weticket_wagtail/embed.js" data-weticket-event="{event}" async></script>
+{snippet}
 </div>
 <p>Questions? Mail us at info@jazzaanzee.example.</p>
 </body>
@@ -56,9 +59,14 @@ HOST_PAGE = """<!DOCTYPE html>
 """
 
 
-def host_page(live_server, on_sale) -> str:
+def host_page(live_server, on_sale, snippet: str = "") -> str:
+    """A foreign website with the shop on it: the admin's snippet, or a minimal script tag."""
     event = on_sale["event"]
-    return HOST_PAGE.format(shop=live_server.url, event=f"{event.organisation.slug}/{event.slug}")
+    snippet = snippet or (
+        f'<script src="{live_server.url}/static/weticket_wagtail/embed.js" '
+        f'data-weticket-event="{event.organisation.slug}/{event.slug}" async></script>'
+    )
+    return HOST_PAGE.format(snippet=snippet)
 
 
 def reported_heights(page) -> list[int]:
@@ -84,7 +92,11 @@ def expect_frame_fits_content(page, frame) -> int:
 def test_embedded_shop_resizes_and_sells_on_an_allowed_origin(
     new_page, live_server, shop_settings, mollie_double, on_sale, foreign_site
 ):
-    origin = foreign_site(host_page(live_server, on_sale))
+    # The snippet the event's edit screen shows; it names the double's checkout as the
+    # payment origin the embedding page may open.
+    snippet = embed_snippet(on_sale["event"])
+    assert f'data-weticket-payment-origin="{mollie_double.base_url}"' in snippet
+    origin = foreign_site(host_page(live_server, on_sale, snippet))
     organisation = on_sale["organisation"]
     organisation.embed_origins = f"https://friends.example\n{origin}"
     organisation.save()
@@ -168,3 +180,77 @@ def test_an_origin_that_is_not_allowed_cannot_frame_the_shop(
     expect(iframe).to_have_css("height", "480px")
     # Chromium says why: "Framing 'http://localhost:…/' violates … frame-ancestors …".
     assert any(live_server.url in text and "violates" in text for text in refusals), refusals
+
+
+def open_embedded_shop(page, live_server, on_sale, foreign_site):
+    origin = foreign_site(host_page(live_server, on_sale))
+    organisation = on_sale["organisation"]
+    organisation.embed_origins = origin
+    organisation.save()
+    page.goto(origin)
+    shop = page.frame_locator(FRAME)
+    expect(shop.locator("form.weticket-shop")).to_be_visible()
+    frame = page.locator(FRAME).element_handle().content_frame()
+    expect_frame_fits_content(page, frame)
+    return origin, shop, frame
+
+
+def ask_top_to_open(frame, url: str) -> None:
+    """What a compromised or confused shop page could send to the embedding page."""
+    frame.evaluate(
+        "(url) => window.parent.postMessage({type: 'weticket:navigate', url: url}, "
+        "document.body.getAttribute('data-weticket-parent'))",
+        url,
+    )
+
+
+def test_the_host_page_opens_only_the_ticket_site_and_mollie(
+    new_page, live_server, on_sale, foreign_site
+):
+    page = new_page()
+    origin, _shop, frame = open_embedded_shop(page, live_server, on_sale, foreign_site)
+    iframe = page.locator(FRAME)
+    elsewhere = foreign_site("<p>another site on localhost</p>")
+    for url in ("https://evil.example/phish", f"{elsewhere}/", "javascript:alert(1)"):
+        ask_top_to_open(frame, url)
+        expect(iframe).to_have_attribute("data-weticket-refused", url)
+        assert page.url == f"{origin}/"
+    # The ticket site's own pages may take over the top window.
+    ask_top_to_open(frame, f"{live_server.url}/tickets/jazz-aan-zee/jazz-night/")
+    expect(page).to_have_url(f"{live_server.url}/tickets/jazz-aan-zee/jazz-night/")
+
+
+def test_a_rate_limited_request_says_so_inside_the_frame(
+    new_page, live_server, on_sale, foreign_site, settings
+):
+    settings.WETICKET = {**settings.WETICKET, "RATE_LIMITS": {"reserve": 1}}
+    page = new_page()
+    _origin, shop, frame = open_embedded_shop(page, live_server, on_sale, foreign_site)
+    shop.get_by_role("button", name="Reserve tickets").click()  # the one POST allowed
+    expect(shop.get_by_role("alert")).to_contain_text("Choose at least one ticket.")
+    shop.get_by_role("spinbutton", name="Number of “Regular” tickets").fill("1")
+    shop.get_by_role("button", name="Reserve tickets").click()
+    expect(shop.get_by_role("heading", name="Please wait")).to_be_visible()
+    expect(shop.get_by_role("alert")).to_have_text(
+        "Too many attempts. Please wait a minute and try again."
+    )
+    frame = page.locator(FRAME).element_handle().content_frame()
+    assert not frame.url.startswith("chrome-error://")
+    assert expect_frame_fits_content(page, frame) < 480  # told the page its (small) height
+
+
+def test_a_failed_csrf_check_says_so_inside_the_frame(new_page, live_server, on_sale, foreign_site):
+    page = new_page()
+    _origin, shop, frame = open_embedded_shop(page, live_server, on_sale, foreign_site)
+    # What a browser that blocks cookies in third-party frames sends: no CSRF cookie.
+    page.context.clear_cookies()
+    shop.get_by_role("spinbutton", name="Number of “Regular” tickets").fill("1")
+    shop.get_by_role("button", name="Reserve tickets").click()
+    expect(shop.get_by_role("heading", name="Your request was not accepted")).to_be_visible()
+    expect(shop.get_by_role("alert")).to_contain_text("did not send the security cookie")
+    link = shop.get_by_role("link", name="Open the ticket shop")
+    expect(link).to_have_attribute("href", f"{live_server.url}/tickets/jazz-aan-zee/jazz-night/")
+    frame = page.locator(FRAME).element_handle().content_frame()
+    assert not frame.url.startswith("chrome-error://")
+    expect_frame_fits_content(page, frame)
+    assert not Order.objects.exists()

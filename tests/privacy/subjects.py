@@ -34,7 +34,7 @@ from weticket_wagtail.testing.factories import (
     OrganisationFactory,
     TicketTypeFactory,
 )
-from weticket_wagtail.ticketing.models import Order, OrderLine, Organisation, Ticket
+from weticket_wagtail.ticketing.models import Order, OrderLine, Organisation, Reservation, Ticket
 from weticket_wagtail.ticketing.services.orders import place_order
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
 
@@ -273,6 +273,18 @@ def plant_consent_record(email, marker):
     ConsentRecord.objects.create(consent_id="ZZZZ-ZZZZ-ZZZZ-ZZZZ", ip_prefix="192.0.2.0/24")
 
 
+def plant_reservation(email, marker):
+    """The hold behind the subject's order, still carrying the hold limits' keyed hashes."""
+    order = _order(email, marker)
+    reservation = Reservation.objects.create(
+        event=order.event,
+        expires_at=timezone.now(),
+        browser_hash=f"{marker}-browser-hash",
+        address_hash=f"{marker}-address-hash",
+    )
+    Order.objects.filter(pk=order.pk).update(reservation=reservation)
+
+
 def plant_flag(email, marker):
     SubjectFlag.objects.create(email=email, kind="objection", reason=f"{marker}-flag-reason")
 
@@ -343,6 +355,7 @@ PLANTERS: dict[str, Callable[[str, str], None]] = {
     "weticket_ticketing.order:buyer": plant_order,
     "weticket_ticketing.orderline:buyer": plant_order_line,
     "weticket_ticketing.ticket:holder": plant_ticket,
+    "weticket_ticketing.reservation:buyer": plant_reservation,
     "weticket_ticketing.organisation:contact": plant_organisation,
     "weticket_ticketing.organisationmembership:member": plant_membership,
     "weticket_payments.payment:buyer": plant_payment,

@@ -11,6 +11,7 @@ from django.db import connections
 
 from weticket_wagtail.ticketing.models import ReservationLine, TicketType
 from weticket_wagtail.ticketing.services.errors import SoldOut
+from weticket_wagtail.ticketing.services.hold_limits import HoldClient, HoldLimitReached
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("require_postgres")]
@@ -77,3 +78,49 @@ def test_concurrent_buyers_of_several_ticket_types_never_deadlock(on_sale):
         outcomes = list(pool.map(buy, range(30)))
     assert outcomes.count("reserved") == 10  # student has capacity 10
     assert outcomes.count("sold out") == 20
+
+
+def test_concurrent_posts_of_one_browser_cannot_both_pass_its_limit(on_sale):
+    """Ten requests of one browser at once, for different ticket types (so the ticket-type row
+    locks alone would not keep them apart): only as many as the limit allows get through."""
+    event, regular, student = on_sale["event"], on_sale["regular"], on_sale["student"]
+    client = HoldClient.identify(browser_id="one-browser", address="192.0.2.50")
+    start = threading.Barrier(10)
+
+    @in_thread
+    def hold(i):
+        start.wait()
+        ticket_type = regular if i % 2 else student
+        try:
+            reserve_tickets(event, {ticket_type.pk: 4}, client=client)
+            return "held"
+        except HoldLimitReached:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(hold, range(10)))
+
+    assert outcomes.count("held") == 2  # 8 tickets; a third hold would make 12 of 10
+    assert sum(ReservationLine.objects.values_list("quantity", flat=True)) == 8
+
+
+def test_concurrent_browsers_at_one_address_stop_at_the_address_limit(on_sale):
+    event, regular = on_sale["event"], on_sale["regular"]
+    TicketType.objects.filter(pk=regular.pk).update(capacity=500, max_per_order=8)
+    start = threading.Barrier(12)
+
+    @in_thread
+    def hold(i):
+        client = HoldClient.identify(browser_id=f"browser-{i}", address="198.51.100.3")
+        start.wait()
+        try:
+            reserve_tickets(event, {regular.pk: 8}, client=client)
+            return "held"
+        except HoldLimitReached:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(hold, range(12)))
+
+    assert outcomes.count("held") == 5  # 40 tickets: the address limit
+    assert sum(ReservationLine.objects.values_list("quantity", flat=True)) == 40

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -13,7 +14,11 @@ from weticket_wagtail.assets import assets_once
 from weticket_wagtail.checkout.presenters import shop_context
 from weticket_wagtail.ticketing.models import Event, TicketType
 
-from .viewsets import event_chooser_viewset, organisation_chooser_viewset
+from .viewsets import (
+    event_chooser_viewset,
+    organisation_chooser_viewset,
+    ticket_type_chooser_viewset,
+)
 
 _BaseEventChooserBlock = event_chooser_viewset.get_block_class(
     name="EventChooserBlock", module_path="weticket_wagtail.blocks.stream"
@@ -46,7 +51,11 @@ OrganisationChooserBlock = organisation_chooser_viewset.get_block_class(
 
 
 def ticket_type_choices() -> list[tuple[int, str]]:
-    """Every active ticket type, labelled with its event, for the optional subset."""
+    """Every active ticket type, labelled with its event.
+
+    Not used any more (it listed every organisation's ticket types to every editor); kept
+    because migrations written before the ticket-type chooser name it.
+    """
     return [
         (tt.pk, f"{tt.event.title} – {tt.name}")
         for tt in TicketType.objects.filter(is_active=True)
@@ -64,12 +73,54 @@ def preview_event() -> Event | None:
     )
 
 
-class TicketTypeSubsetBlock(blocks.MultipleChoiceBlock):
-    """Chosen ticket-type ids. Reading a page never looks the choices up (that costs a query
-    per stored id); the admin form still validates them against the choices."""
+_BaseTicketTypeChooserBlock = ticket_type_chooser_viewset.get_block_class(
+    name="TicketTypeChooserBlock", module_path="weticket_wagtail.blocks.stream"
+)
+
+
+def _ticket_type_id(value) -> int | None:
+    if isinstance(value, Model):
+        return value.pk
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class TicketTypeChooserBlock(_BaseTicketTypeChooserBlock):
+    """A ticket type chosen in the editor's scoped chooser, kept as its id: reading a page never
+    looks it up (that would cost a query); the editor's form does, to show its name."""
 
     def to_python(self, value):
-        return [str(pk) for pk in value or []]
+        return _ticket_type_id(value)
+
+    def bulk_to_python(self, values):
+        return [_ticket_type_id(value) for value in values]
+
+    def normalize(self, value):
+        return _ticket_type_id(value)
+
+    def get_prep_value(self, value):
+        return _ticket_type_id(value)
+
+    def value_from_form(self, value):
+        return _ticket_type_id(value)
+
+    def clean(self, value):
+        return _ticket_type_id(super().clean(value))
+
+    def extract_references(self, value):
+        if value is not None:
+            yield TicketType, str(value), "", ""
+
+
+class TicketTypeSubsetBlock(blocks.ListBlock):
+    """The ticket types a shop block offers, as ids; empty means all of the event's. Reads the
+    earlier format (a plain list of id strings) as well."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default", [])  # not one empty chooser to fill in or remove
+        super().__init__(TicketTypeChooserBlock(label=_("Ticket type")), **kwargs)
 
 
 class FrontendAssetsMixin:
@@ -97,8 +148,6 @@ class TicketShopBlock(TicketsGroupBlock):
     event = EventChooserBlock(label=_("Event"))
     ticket_types = TicketTypeSubsetBlock(
         label=_("Only these ticket types"),
-        choices=ticket_type_choices,
-        required=False,
         help_text=_("Leave empty to offer every ticket type of the event."),
     )
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
@@ -129,7 +178,7 @@ class TicketShopBlock(TicketsGroupBlock):
             return context
         request = (parent_context or {}).get("request")
         context.update(shop_context(event, request=request))
-        subset = {int(pk) for pk in value.get("ticket_types") or []}
+        subset = {pk for pk in value.get("ticket_types") or [] if pk is not None}
         if subset:
             context["rows"] = [r for r in context["rows"] if r["ticket_type"].pk in subset]
         context["button_text"] = value.get("button_text") or ""

@@ -2,12 +2,16 @@ from django.contrib import messages
 from wagtail import hooks
 
 from .models import BrandedTicketPage
-from .viewsets import event_chooser_viewset, organisation_chooser_viewset
+from .viewsets import (
+    event_chooser_viewset,
+    organisation_chooser_viewset,
+    ticket_type_chooser_viewset,
+)
 
 
 @hooks.register("register_admin_viewset")
 def register_choosers():
-    return [event_chooser_viewset, organisation_chooser_viewset]
+    return [event_chooser_viewset, organisation_chooser_viewset, ticket_type_chooser_viewset]
 
 
 @hooks.register("after_create_page")

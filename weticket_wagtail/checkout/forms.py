@@ -24,7 +24,7 @@ class TicketSelectionForm(forms.Form):
                 label=ticket_type.name,
                 required=False,
                 min_value=0,
-                max_value=ticket_type.max_per_order,
+                max_value=ticket_type.order_maximum,
                 initial=0,
                 widget=forms.NumberInput(
                     attrs={"inputmode": "numeric", "class": "weticket-qty", "min": 0}

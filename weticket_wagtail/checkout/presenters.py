@@ -67,7 +67,7 @@ def shop_context(
                 "input_label": _("Number of “%(name)s” tickets") % {"name": ticket_type.name},
                 "value": (form.data.get(name) or "0") if bound else "0",
                 "errors": form.errors.get(name, []) if bound else [],
-                "max": ticket_type.max_per_order,
+                "max": ticket_type.order_maximum,
             }
         )
     context = {"event": event, "organisation": event.organisation, "rows": rows, "form": form}

@@ -40,7 +40,8 @@ from .calendar import event_calendar
 from .forms import BuyerForm, TicketSelectionForm
 from .framing import allowed_parent, apply_frame_policy
 from .presenters import shop_context
-from .ratelimit import rate_limited
+from .ratelimit import hold_client, rate_limited
+from .refusals import csrf_protect_framed
 
 
 def get_catalogue(organisation_slug: str, event_slug: str) -> Catalogue:
@@ -81,8 +82,30 @@ def render_framed(
     return apply_frame_policy(response, organisation)
 
 
+def shop_organisation(request: HttpRequest, kwargs: dict):
+    """The organisation of the shop a request is for (for refusals), from the cache."""
+    catalogue = shop_catalogue(kwargs.get("organisation_slug", ""), kwargs.get("event_slug", ""))
+    return catalogue.event.organisation if catalogue is not None else None
+
+
+def reservation_organisation(request: HttpRequest, kwargs: dict):
+    reservation = (
+        Reservation.objects.select_related("event__organisation")
+        .filter(token=kwargs.get("token", ""))
+        .first()
+    )
+    return reservation.event.organisation if reservation is not None else None
+
+
+def order_organisation(request: HttpRequest, kwargs: dict):
+    order = Order.objects.select_related("organisation").filter(token=kwargs.get("token", ""))
+    order = order.first()
+    return order.organisation if order is not None else None
+
+
 @require_http_methods(["GET", "POST"])
-@rate_limited("reserve")
+@csrf_protect_framed(shop_organisation)
+@rate_limited("reserve", shop_organisation)
 def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The ticket selector; a valid POST holds the tickets and goes on to the checkout."""
     catalogue = get_catalogue(organisation_slug, event_slug)
@@ -95,10 +118,10 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
         )
         if form.is_valid():
             try:
-                reservation = reserve_tickets(event, form.quantities())
+                reservation = reserve_tickets(event, form.quantities(), client=hold_client(request))
             except CheckoutError as exc:
                 form.add_error(None, exc.message)
-                status = 409 if exc.code == "sold_out" else 200
+                status = {"sold_out": 409, "hold_limit": 429}.get(exc.code, 200)
             else:
                 url = reverse("weticket_checkout:checkout", args=[reservation.token])
                 return redirect(with_parent(url, allowed_parent(request, event.organisation)))
@@ -137,7 +160,8 @@ def event_ics(request: HttpRequest, organisation_slug: str, event_slug: str) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limited("checkout")
+@csrf_protect_framed(reservation_organisation)
+@rate_limited("checkout", reservation_organisation)
 def checkout(request: HttpRequest, token: str) -> HttpResponse:
     """Contact details for a held reservation, then off to Mollie (or straight to the order)."""
     reservation = get_object_or_404(
@@ -235,7 +259,8 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@rate_limited("pay")
+@csrf_protect_framed(order_organisation)
+@rate_limited("pay", order_organisation)
 def order_pay(request: HttpRequest, token: str) -> HttpResponse:
     """Start (or retry) the payment of an order."""
     order = get_order(token)

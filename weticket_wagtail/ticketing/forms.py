@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from weticket_wagtail.permissions import is_active_superuser
 
-from .permissions import organisation_ids_for
+from .permissions import can_manage_team, organisation_ids_for
+from .services.archiving import forget_holds_that_are_over, ticket_type_removal_blocker
 
 
 class OrganisationAdminForm(WagtailAdminModelForm):
@@ -29,10 +33,13 @@ class OrganisationAdminForm(WagtailAdminModelForm):
                 "A key is stored (ending in …%(tail)s)"
             ) % {"tail": self.instance.mollie_api_key[-4:]}
         if not is_active_superuser(self.for_user):
-            # Members run their organisation; who belongs to it is the platform's decision.
+            # Members run their organisation; its slug and site are the platform's decision.
             for name in ("slug", "site"):
                 if name in self.fields:
                     self.fields[name].disabled = True
+        if not can_manage_team(self.for_user, self.instance.pk):
+            # Not shown, not read, not saved: who belongs here is not this user's decision.
+            self.formsets.pop("memberships", None)
 
     def clean_mollie_api_key(self) -> str:
         value = self.cleaned_data.get("mollie_api_key", "")
@@ -43,6 +50,48 @@ class OrganisationAdminForm(WagtailAdminModelForm):
                 _("A Mollie API key starts with test_ or live_ and is at least 30 characters.")
             )
         return value
+
+
+class MembershipAdminForm(WagtailAdminModelForm):
+    """A member, named by the exact username or email address of an existing account.
+
+    No list of users is ever shown (it would tell one organisation who else is on the
+    platform). Accounts are created by the platform's administrators.
+    """
+
+    user = forms.CharField(
+        label=_("Username or email address"),
+        max_length=254,
+        help_text=_(
+            "Of an existing account, written exactly. The platform's administrators create "
+            "accounts."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.user_id:
+            self.initial["user"] = self.instance.user.get_username()
+
+    def clean_user(self):
+        wanted = self.cleaned_data["user"].strip()
+        user_model = get_user_model()
+        match = Q(**{user_model.USERNAME_FIELD: wanted})
+        email_field = user_model.get_email_field_name()
+        if "@" in wanted and email_field:
+            match |= Q(**{f"{email_field}__iexact": wanted})
+        found = list(user_model._default_manager.filter(match, is_active=True)[:2])
+        if not found:
+            raise forms.ValidationError(
+                _("No active user has exactly this username or email address."),
+                code="unknown_user",
+            )
+        if len(found) > 1:
+            raise forms.ValidationError(
+                _("Several users have this email address: write the username instead."),
+                code="ambiguous_user",
+            )
+        return found[0]
 
 
 class EventAdminForm(WagtailAdminModelForm):
@@ -73,6 +122,8 @@ class EventAdminForm(WagtailAdminModelForm):
     def is_valid(self) -> bool:
         valid = super().is_valid()
         formset = self.formsets.get("ticket_types") if hasattr(self, "formsets") else None
+        if formset is not None and not self._removals_allowed(formset):
+            valid = False
         ends_at = self.cleaned_data.get("ends_at") if hasattr(self, "cleaned_data") else None
         if not valid or formset is None or ends_at is None:
             return valid
@@ -87,3 +138,27 @@ class EventAdminForm(WagtailAdminModelForm):
                 form.add_error("sale_ends_at", _("The sale cannot end after the event ends."))
                 valid = False
         return valid
+
+    def _removals_allowed(self, formset) -> bool:
+        """Ticket types marked for removal that have orders (or live holds) stay: their row
+        comes back with the reason, instead of the database refusing the delete later."""
+        allowed = True
+        for form in formset.forms:
+            if not (form.instance.pk and formset._should_delete_form(form)):
+                continue
+            blocker = ticket_type_removal_blocker(form.instance)
+            if blocker:
+                data = form.data.copy()
+                data[form.add_prefix(DELETION_FIELD_NAME)] = ""
+                form.data = data  # shown again, not hidden as removed
+                form.add_error(None, blocker)
+                self.add_error(None, blocker)
+                allowed = False
+        return allowed
+
+    def save(self, commit: bool = True):
+        formset = self.formsets.get("ticket_types")
+        if commit and formset is not None:
+            removed = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
+            forget_holds_that_are_over(removed)
+        return super().save(commit=commit)

@@ -27,11 +27,13 @@ from wagtail.admin.widgets.slug import SlugInput
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.fields import EncryptedTextField
 from weticket_wagtail.money import site_currency
 
-from .panels import EmbedSnippetPanel
+from .panels import EmbedSnippetPanel, MembersPanel
 from .validators import (
+    normalise_origin,
     parse_origins,
     validate_hex_colour,
     validate_not_reserved_slug,
@@ -165,7 +167,7 @@ class Organisation(ClusterableModel):
             [FieldPanel("site"), FieldPanel("embed_origins"), FieldPanel("mollie_api_key")],
             heading=_("Integration"),
         ),
-        InlinePanel("memberships", heading=_("Members"), label=_("Member")),
+        MembersPanel("memberships", heading=_("Members"), label=_("Member")),
     ]
 
     class Meta:
@@ -185,7 +187,16 @@ class Organisation(ClusterableModel):
 
     @property
     def allowed_origins(self) -> list[str]:
-        return parse_origins(self.embed_origins)
+        """The valid entries of ``embed_origins``, normalised, each once (see the validator;
+        a row saved before it was as strict keeps its bad entries out of every header)."""
+        origins = (normalise_origin(entry) for entry in parse_origins(self.embed_origins))
+        return list(dict.fromkeys(origin for origin in origins if origin))
+
+    @property
+    def invalid_origins(self) -> list[str]:
+        """Entries of ``embed_origins`` that are not origins (only rows saved around the
+        validator have any; a system check names them)."""
+        return [e for e in parse_origins(self.embed_origins) if normalise_origin(e) is None]
 
     @property
     def font_stack(self) -> str:
@@ -211,8 +222,13 @@ class OrganisationMembership(models.Model):
         on_delete=models.CASCADE,
         related_name="weticket_memberships",
     )
+    can_manage_team = models.BooleanField(
+        _("manages the team"),
+        default=False,
+        help_text=_("May add and remove this organisation's members."),
+    )
 
-    panels = [FieldPanel("user")]
+    panels = [FieldRowPanel([FieldPanel("user"), FieldPanel("can_manage_team")])]
 
     class Meta:
         verbose_name = _("membership")
@@ -276,6 +292,15 @@ class Event(index.Indexed, ClusterableModel):
     is_published = models.BooleanField(
         _("published"), default=False, help_text=_("Only published events can be sold.")
     )
+    is_archived = models.BooleanField(
+        _("archived"),
+        default=False,
+        help_text=_(
+            "An archived event is not sold, not published and hidden from shops, lists and "
+            "choosers; its orders stay. For events that cannot be deleted because they have "
+            "orders."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -288,7 +313,7 @@ class Event(index.Indexed, ClusterableModel):
         FieldRowPanel([FieldPanel("venue"), FieldPanel("address")]),
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
         FieldPanel("image"),
-        FieldPanel("is_published"),
+        FieldRowPanel([FieldPanel("is_published"), FieldPanel("is_archived")]),
         InlinePanel("ticket_types", heading=_("Ticket types"), label=_("Ticket type")),
         EmbedSnippetPanel(heading=_("Embed on another website")),
     ]
@@ -299,6 +324,7 @@ class Event(index.Indexed, ClusterableModel):
         index.AutocompleteField("title"),
         index.FilterField("organisation"),
         index.FilterField("is_published"),
+        index.FilterField("is_archived"),
         index.FilterField("starts_at"),
     ]
 
@@ -315,6 +341,13 @@ class Event(index.Indexed, ClusterableModel):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        if self.is_archived:
+            self.is_published = False  # every sales path checks is_published
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "is_published"}
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -324,6 +357,12 @@ class Event(index.Indexed, ClusterableModel):
 #: "Price (EUR)" in the editor, in whatever currency the site sells (the field itself says
 #: "price", so its migrations do not depend on the setting).
 PRICE_HEADING = format_lazy("{} ({})", _("Price"), lazy(site_currency, str)())
+
+
+def order_maximum(max_per_order: int) -> int:
+    """A ticket type's maximum per order, capped by ``WETICKET["MAX_TICKETS_PER_ORDER"]``."""
+    cap = int(weticket_settings.MAX_TICKETS_PER_ORDER or 0)
+    return min(max_per_order, cap) if cap > 0 else max_per_order
 
 
 class TicketType(Orderable):
@@ -374,6 +413,14 @@ class TicketType(Orderable):
         validators=[MinValueValidator(1, message=_("The maximum per order is at least 1."))],
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_archived = models.BooleanField(
+        _("archived"),
+        default=False,
+        help_text=_(
+            "Archived ticket types are not sold and not shown anywhere; their orders stay. "
+            "For ticket types that cannot be removed because they have orders."
+        ),
+    )
     sold_count = models.PositiveIntegerField(
         _("sold"),
         default=0,
@@ -382,7 +429,7 @@ class TicketType(Orderable):
     )
 
     panels = [
-        FieldRowPanel([FieldPanel("name"), FieldPanel("is_active")]),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("is_active"), FieldPanel("is_archived")]),
         FieldPanel("description"),
         FieldRowPanel(
             [
@@ -414,6 +461,19 @@ class TicketType(Orderable):
 
     def __str__(self) -> str:
         return f"{self.event} – {self.name}" if self.event_id else self.name
+
+    @property
+    def order_maximum(self) -> int:
+        """The most of this type one order may hold: its own maximum, capped by
+        ``WETICKET["MAX_TICKETS_PER_ORDER"]`` (0: no cap)."""
+        return order_maximum(self.max_per_order)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.is_archived:
+            self.is_active = False  # every sales path checks is_active
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "is_active"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -490,10 +550,22 @@ class Reservation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    # Keyed hashes (HMAC with SECRET_KEY) of who asked for the hold, for the per-client hold
+    # limits (services/hold_limits.py); blanked when the limits no longer look back this far.
+    browser_hash = models.CharField(
+        _("browser (keyed hash)"), max_length=32, blank=True, default="", editable=False
+    )
+    address_hash = models.CharField(
+        _("network address (keyed hash)"), max_length=32, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("reservation")
         verbose_name_plural = _("reservations")
+        indexes = [
+            models.Index(fields=["event", "browser_hash"], name="weticket_holds_by_browser"),
+            models.Index(fields=["event", "address_hash"], name="weticket_holds_by_address"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} ({self.get_status_display()})"

@@ -1,14 +1,28 @@
-"""An admin panel that shows the shop link and the copy-paste embed snippet of an event."""
+"""Admin panels of organisations and events: the shop link and embed snippet, and the
+members."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.templatetags.static import static
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import Panel
+from wagtail.admin.panels import InlinePanel, Panel
 
 from weticket_wagtail.conf import weticket_settings
 
 from .links import embed_url, shop_url
+
+
+def payment_origin() -> str:
+    """Where buyers pay when it is not Mollie's own checkout (https://www.mollie.com, which
+    embed.js knows): the origin of ``MOLLIE_API_ENDPOINT`` (the test double serves its checkout
+    there); '' for the real Mollie."""
+    endpoint = urlsplit(weticket_settings.MOLLIE_API_ENDPOINT or "")
+    if endpoint.scheme not in ("http", "https") or not endpoint.netloc:
+        return ""
+    return f"{endpoint.scheme}://{endpoint.netloc}"
 
 
 def embed_snippet(event) -> str:
@@ -20,9 +34,11 @@ def embed_snippet(event) -> str:
     script = static("weticket_wagtail/embed.js")
     if not script.startswith("http"):
         script = weticket_settings.PUBLIC_BASE_URL.rstrip("/") + script
+    payment = payment_origin()
+    payment_attribute = f' data-weticket-payment-origin="{escape(payment)}"' if payment else ""
     return (
         f'<script src="{script}" data-weticket-event="{event.organisation.slug}/{event.slug}" '
-        f'data-weticket-url="{frame}" async></script>'
+        f'data-weticket-url="{frame}"{payment_attribute} async></script>'
     )
 
 
@@ -44,3 +60,27 @@ class EmbedSnippetPanel(Panel):
                 "under the organisation's allowed embedding origins can show it."
             )
             return context
+
+
+class MembersPanel(InlinePanel):
+    """The organisation's members, for those who may manage its team (the form leaves the
+    formset out for everyone else, and this panel is then not shown). Members are named by
+    username or email address, never picked from a list of users."""
+
+    def get_form_options(self):
+        from .forms import MembershipAdminForm
+
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["form"] = MembershipAdminForm
+        return options
+
+    class BoundPanel(InlinePanel.BoundPanel):
+        def __init__(self, **kwargs):
+            form = kwargs.get("form")
+            relation = kwargs["panel"].relation_name
+            if form is not None and relation not in form.formsets:
+                kwargs["form"] = None  # not this user's to see: nothing to bind
+            super().__init__(**kwargs)
+
+        def is_shown(self):
+            return self.form is not None and super().is_shown()

@@ -2,7 +2,8 @@
 
 Superusers see everything. Everyone else gets access through :class:`OrganisationMembership`:
 members may view and change their organisation, and add, change, view and delete its events.
-Creating or deleting organisations (and so choosing who belongs where) is for superusers.
+Creating or deleting organisations is for superusers; who belongs to an organisation is decided
+by superusers and by the members it lets manage its team (:func:`can_manage_team`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,20 @@ def organisation_ids_for(user) -> list[int]:
         )
         user._weticket_org_ids = cached
     return cached
+
+
+def can_manage_team(user, organisation_id: int | None) -> bool:
+    """Whether ``user`` may decide who belongs to the organisation: superusers, and members of
+    it whose membership says they manage its team (for that organisation only)."""
+    if is_active_superuser(user):
+        return True
+    if not organisation_id or organisation_id not in organisation_ids_for(user):
+        return False
+    from .models import OrganisationMembership
+
+    return OrganisationMembership.objects.filter(
+        organisation_id=organisation_id, user=user, can_manage_team=True
+    ).exists()
 
 
 def scope_queryset(queryset: QuerySet, user, organisation_path: str) -> QuerySet:

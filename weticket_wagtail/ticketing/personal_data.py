@@ -4,6 +4,8 @@
   details); its amounts, VAT, dates and number are financial records the Dutch fiscal duty
   makes us keep for 7 years, so erasure keeps them and removes the rest. Order lines are the
   order's fiscal detail. Tickets hold the holder's name and are found through their order.
+  A reservation, for the hold limits, holds keyed hashes of the buyer's browser and network
+  address, blanked once the limits no longer look back to it.
 * Organisations: the contact address of each organisation; staff reach the admin through
   memberships (their accounts are registered by the privacy app, as the user model's).
 * Everything else of ticketing is declared not personal, field by field, so that a new field
@@ -70,6 +72,15 @@ def organisations_covered(rows: QuerySet, site) -> QuerySet:
 
 def members_covered(rows: QuerySet, site) -> QuerySet:
     return rows.filter(covered_by_site(site, "organisation__"), user__is_active=True)
+
+
+def reservations_of(records) -> Q | None:
+    """The reservations behind the subject's orders: they may still hold the hold limits'
+    keyed hashes of the buyer's browser and network address."""
+    order_pks = records.pks(ORDER)
+    if not order_pks:
+        return None
+    return Q(order__pk__in=order_pks)
 
 
 def tenant_names(ids) -> dict[int, str]:
@@ -183,7 +194,23 @@ def register() -> None:
         on_erase="delete",
         notice=members_covered,
     )
-    personal_data.not_personal(OrganisationMembership, "organisation")
+    personal_data.not_personal(
+        OrganisationMembership, "organisation", "can_manage_team", reason="what a member may do"
+    )
+    personal_data.register(
+        Reservation,
+        role="buyer",
+        related=reservations_of,
+        audience=Audience.VISITOR,
+        fields=[
+            personal("browser_hash", C.DEVICE),
+            personal("address_hash", C.IP_ADDRESS),
+        ],
+        tenant="event__organisation_id",
+        retention=Retention.ORDERS,
+        retention_from="created_at",
+        still_held=lambda rows: rows.exclude(browser_hash="", address_hash=""),
+    )
     personal_data.not_personal(
         Reservation,
         "token",
@@ -208,6 +235,7 @@ def register() -> None:
         "ends_at",
         "image",
         "is_published",
+        "is_archived",
         "created_at",
         "updated_at",
     )
@@ -225,6 +253,7 @@ def register() -> None:
         "min_per_order",
         "max_per_order",
         "is_active",
+        "is_archived",
         "sold_count",
     )
     register_tenancy(user_tenant_ids=organisation_ids_for, tenant_names=tenant_names)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import django_filters
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import DeleteView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -18,6 +23,7 @@ from .forms import EventAdminForm, OrganisationAdminForm
 from .models import Event, Organisation
 from .payment_warnings import PaymentsReadinessPanel
 from .permissions import policy_for, scope_queryset
+from .services.archiving import archive_event, event_removal_blocker, forget_holds_that_are_over
 
 
 class ScopedQuerysetMixin:
@@ -96,7 +102,8 @@ def _scoped_organisations(request):
 
 
 class EventFilterSet(WagtailFilterSet):
-    """The organisation choices are only the user's own: other tenants' names never show."""
+    """The organisation choices are only the user's own: other tenants' names never show.
+    Archived events are left out unless the editor asks for them."""
 
     organisation = django_filters.ModelChoiceFilter(
         label=_("Organisation"), queryset=_scoped_organisations
@@ -104,10 +111,66 @@ class EventFilterSet(WagtailFilterSet):
     starts_at = django_filters.DateFromToRangeFilter(
         label=_("Starts"), widget=DateRangePickerWidget
     )
+    archived = django_filters.ChoiceFilter(
+        label=_("Archived"),
+        choices=[("only", _("Archived only")), ("all", _("All events"))],
+        empty_label=_("Not archived"),
+        method="filter_archived",
+    )
 
     class Meta:
         model = Event
         fields = ["organisation", "is_published", "starts_at"]
+
+    def filter_archived(self, queryset, name, value):
+        return queryset.filter(is_archived=True) if value == "only" else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("archived"):
+            queryset = queryset.filter(is_archived=False)
+        return queryset
+
+
+class EventDeleteView(DeleteView):
+    """Deletes an event that has no history; one with orders is explained and can be archived
+    from here instead (POST ``archive``)."""
+
+    template_name = "weticket_wagtail/admin/event_confirm_delete.html"
+
+    @cached_property
+    def blocker(self) -> str:
+        return event_removal_blocker(self.object)
+
+    def post(self, request, *args, **kwargs):
+        if "archive" in request.POST:
+            archive_event(self.object)
+            messages.success(
+                request,
+                _("“%(title)s” is archived: no longer sold, hidden from shops and lists.")
+                % {"title": self.object.title},
+            )
+            return redirect(self.get_success_url())
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if not self.blocker:
+            try:
+                with transaction.atomic():
+                    ticket_types = self.object.ticket_types.values_list("pk", flat=True)
+                    forget_holds_that_are_over(ticket_types)
+                    return super().form_valid(form)
+            except ProtectedError:  # an order arrived between the check and the delete
+                self.__dict__.pop("blocker", None)
+        messages.error(self.request, self.blocker or _("This event cannot be deleted now."))
+        return redirect(self.request.get_full_path())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["blocker"] = self.blocker
+        if self.blocker:
+            context["is_protected"] = True
+        return context
 
 
 class EventViewSet(ScopedModelViewSet):
@@ -120,6 +183,7 @@ class EventViewSet(ScopedModelViewSet):
     search_backend_name = None
     ordering = ["-starts_at"]
     inspect_view_enabled = True
+    delete_view_class = EventDeleteView
 
     def get_edit_handler(self):
         panels = [PaymentsReadinessPanel(heading=_("Payments")), *Event.panels]

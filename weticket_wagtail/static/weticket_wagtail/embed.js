@@ -5,10 +5,23 @@
  *           data-weticket-event="organisation-slug/event-slug" async></script>
  *
  * Inserts an iframe after the script tag that grows with its content. Messages are only
- * accepted from the ticket site's own origin, and only sent to it.
+ * accepted from the ticket site's own origin (where this script came from), and only sent to it.
+ *
+ * The shop may ask this page to open a URL in the top window (payment pages refuse to run in
+ * iframes). Only these origins are opened: the ticket site's own, Mollie's checkout
+ * (https://www.mollie.com), and the one named by data-weticket-payment-origin on the script
+ * tag (the admin's embed snippet adds it when payments go to another checkout, such as the
+ * Mollie test double). The frame cannot add to that list.
  */
 (function () {
   "use strict";
+  var MOLLIE_CHECKOUT = "https://www.mollie.com";
+  function originOf(value) {
+    try {
+      var url = new URL(value);
+      return (url.protocol === "https:" || url.protocol === "http:") ? url.origin : "";
+    } catch (e) { return ""; }
+  }
   var scripts = document.querySelectorAll("script[data-weticket-event]:not([data-weticket-ready])");
   Array.prototype.forEach.call(scripts, function (script) {
     script.setAttribute("data-weticket-ready", "1");
@@ -18,6 +31,9 @@
     var frameUrl = new URL(url, origin);
     if (frameUrl.origin !== origin) { return; }
     frameUrl.searchParams.set("parent", window.location.origin);
+    var navigable = [origin, MOLLIE_CHECKOUT];
+    var paymentOrigin = originOf(script.getAttribute("data-weticket-payment-origin") || "");
+    if (paymentOrigin) { navigable.push(paymentOrigin); }
     var iframe = document.createElement("iframe");
     iframe.src = frameUrl.toString();
     iframe.title = script.getAttribute("data-weticket-title") || "Tickets";
@@ -36,10 +52,11 @@
         iframe.style.height = Math.max(200, Math.min(20000, Math.ceil(data.height))) + "px";
         iframe.setAttribute("data-weticket-height", String(Math.ceil(data.height)));
       } else if (data.type === "weticket:navigate" && typeof data.url === "string") {
-        // Payment pages refuse to run in iframes; the embedding page opens them itself.
-        var target = new URL(data.url);
-        if (target.protocol === "https:" || target.origin === origin || /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/)/.test(data.url)) {
-          window.location.assign(target.toString());
+        var target = originOf(data.url);
+        if (target && navigable.indexOf(target) !== -1) {
+          window.location.assign(new URL(data.url).toString());
+        } else {
+          iframe.setAttribute("data-weticket-refused", data.url.slice(0, 200));
         }
       }
     });

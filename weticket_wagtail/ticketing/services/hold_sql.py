@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ..models import Event, Reservation, ReservationLine, TicketType
 
@@ -93,6 +95,20 @@ class HoldStatements:
                 f"GROUP BY {rl['ticket_type']}",
             ]
         )
+        # The same client's other holds of the event (services/hold_limits.py): whether each
+        # is the same browser / address, its times, whether it was sold, its live tickets.
+        self._client_holds = " ".join(
+            [
+                f"SELECT r.{rs['browser_hash']} = %s, r.{rs['address_hash']} = %s,",  # noqa: S608
+                f"r.{rs['created_at']}, r.{rs['expires_at']}, r.{rs['status']} = %s,",
+                f"(SELECT COALESCE(SUM(l.{rl['quantity']}), 0) FROM {lines} l",  # noqa: S608
+                f"WHERE l.{rl['reservation']} = r.{rs['id']} AND l.{rl['is_live']} = %s",
+                f"AND l.{rl['expires_at']} > %s)",
+                f"FROM {reservations} r WHERE r.{rs['event']} = %s AND r.{rs['id']} <> %s",
+                f"AND r.{rs['created_at']} > %s",
+                f"AND (r.{rs['browser_hash']} = %s OR r.{rs['address_hash']} = %s)",
+            ]
+        )
         self.can_return_id = connection.features.can_return_columns_from_insert
         columns = ", ".join(rs[f] for f in RESERVATION_FIELDS)
         placeholders = ", ".join(["%s"] * len(RESERVATION_FIELDS))
@@ -105,13 +121,17 @@ class HoldStatements:
         # PostgreSQL writes the reservation and its lines in one statement.
         self.one_statement_hold = connection.vendor == "postgresql"
         line_values = {"reservation": "r.id", "ticket_type": "v.t", "quantity": "v.q"}
+        # With advisory locks (one client's reservations, services/hold_limits.py) taken in the
+        # same statement: a CTE calling a volatile function runs once, and the statement
+        # returns only when the locks are granted, so the next statement sees every earlier
+        # hold of that client.
         self._insert_hold = " ".join(
             [
                 f"WITH r AS (INSERT INTO {reservations} ({columns})",  # noqa: S608
-                f"VALUES ({placeholders}) RETURNING {rs['id']})",
+                f"VALUES ({placeholders}) RETURNING {rs['id']}){{locks}}",
                 f"INSERT INTO {lines} ({line_columns})",
                 f"SELECT {', '.join(line_values.get(f, '%s') for f in LINE_FIELDS)}",
-                "FROM r, (VALUES {rows}) AS v (t, q)",
+                "FROM r{lock_join}, (VALUES {rows}) AS v (t, q)",
                 f"RETURNING {rl['reservation']}",
             ]
         )
@@ -135,9 +155,62 @@ class HoldStatements:
         cursor.execute(sql, [*ids, True, self._datetime(now), not_counting])
         return {pk: int(held) for pk, held in cursor.fetchall()}
 
-    def insert_hold(self, cursor, reservation: Reservation, quantities: Mapping[int, int]) -> None:
+    def client_holds(
+        self,
+        cursor,
+        event_id: int,
+        browser: str,
+        address: str,
+        since: datetime,
+        now: datetime,
+        not_counting: int,
+    ) -> list[tuple]:
+        """The holds of ``event_id`` since ``since`` with this browser or address hash ('' for
+        neither): (same browser, same address, created_at, expires_at, sold, live tickets)."""
+        browser, address = browser or None, address or None  # '' must match nothing
+        at = self._datetime(now)
+        cursor.execute(
+            self._client_holds,
+            [
+                browser,
+                address,
+                Reservation.Status.CONVERTED,
+                True,
+                at,
+                event_id,
+                not_counting,
+                self._datetime(since),
+                browser,
+                address,
+            ],
+        )
+        return [
+            (bool(b), bool(a), self._aware(c), self._aware(e), bool(sold), int(q))
+            for b, a, c, e, sold, q in cursor.fetchall()
+        ]
+
+    def _aware(self, value) -> datetime:
+        """A datetime column as an aware datetime (PostgreSQL gives one; SQLite a string)."""
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+        return value
+
+    def insert_hold(
+        self,
+        cursor,
+        reservation: Reservation,
+        quantities: Mapping[int, int],
+        locks: Sequence[tuple[int, int]] = (),
+    ) -> None:
         """Insert ``reservation`` (unsaved, every field set) and a line per ticket type id in
-        ``quantities``; give the reservation its id."""
+        ``quantities``; give the reservation its id.
+
+        ``locks`` are advisory locks (two integer keys each, in an order every caller keeps)
+        held from here to the end of the transaction. Only PostgreSQL has them; elsewhere
+        writers are serialised by the database itself (SQLite), and they are not taken.
+        """
         if not self.one_statement_hold:
             if self.can_return_id:
                 self.insert_reservation(cursor, reservation)
@@ -147,11 +220,19 @@ class HoldStatements:
             return
         extra = {"expires_at": self._datetime(reservation.expires_at), "is_live": True}
         params = [*self._reservation_values(reservation)]
+        for key in locks:
+            params += list(key)
         params += [extra[f] for f in LINE_FIELDS if f in extra]
         for pk, qty in quantities.items():
             params += [pk, qty]
         rows = ", ".join(["(%s, %s)"] * len(quantities))
-        cursor.execute(self._insert_hold.format(rows=rows), params)
+        lock_calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(locks))
+        sql = self._insert_hold.format(
+            rows=rows,
+            locks=f", a AS (SELECT {lock_calls})" if locks else "",
+            lock_join=", a" if locks else "",
+        )
+        cursor.execute(sql, params)
         self._saved(reservation, cursor.fetchone()[0])
 
     def _reservation_values(self, reservation: Reservation) -> list:
@@ -161,6 +242,8 @@ class HoldStatements:
             "status": reservation.status,
             "created_at": self._datetime(reservation.created_at),
             "expires_at": self._datetime(reservation.expires_at),
+            "browser_hash": reservation.browser_hash,
+            "address_hash": reservation.address_hash,
         }
         return [values[f] for f in RESERVATION_FIELDS]
 
@@ -206,7 +289,15 @@ TICKET_TYPE_FIELDS = (
 )
 EVENT_FIELDS = ("id", "is_published", "starts_at", "ends_at")
 #: Every column a reservation or line is created with (a test checks that none is missing).
-RESERVATION_FIELDS = ("token", "event", "status", "created_at", "expires_at")
+RESERVATION_FIELDS = (
+    "token",
+    "event",
+    "status",
+    "created_at",
+    "expires_at",
+    "browser_hash",
+    "address_hash",
+)
 LINE_FIELDS = ("reservation", "ticket_type", "quantity", "expires_at", "is_live")
 
 _statements: dict[tuple[str, str], HoldStatements] = {}

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from weticket_wagtail.conf import weticket_settings
 
-from ..models import Event, Reservation, ReservationLine, SaleState, TicketType
+from ..models import Event, Reservation, ReservationLine, SaleState, TicketType, order_maximum
 from . import hold_sql
 from .availability import (
     forget_event_availability,
@@ -29,6 +29,15 @@ from .availability import (
     note_reserved,
 )
 from .errors import CheckoutError, NotOnSale, SoldOut
+from .hold_limits import (
+    ADVISORY_NAMESPACE,
+    EarlierHold,
+    HoldClient,
+    HoldLimits,
+    advisory_keys,
+    check_client_holds,
+    forget_client_hashes,
+)
 from .payability import refuse_unpayable_tickets
 
 
@@ -65,12 +74,12 @@ def validate_quantities(
             raise NotOnSale(_("One of the chosen ticket types is not available."))
         check_on_sale(ticket_type, now)
         qty = chosen[pk]
-        if qty < ticket_type.min_per_order or qty > ticket_type.max_per_order:
+        if qty < ticket_type.min_per_order or qty > ticket_type.order_maximum:
             raise CheckoutError(
                 _("Choose between %(min)d and %(max)d tickets of “%(name)s”.")
                 % {
                     "min": ticket_type.min_per_order,
-                    "max": ticket_type.max_per_order,
+                    "max": ticket_type.order_maximum,
                     "name": ticket_type.name,
                 },
                 code="invalid_quantity",
@@ -96,17 +105,30 @@ def check_on_sale(ticket_type: TicketType, now=None) -> None:
         raise NotOnSale(_("The sale of “%(name)s” has ended.") % {"name": ticket_type.name})
 
 
-def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) -> Reservation:
+def reserve_tickets(
+    event: Event,
+    quantities: Mapping[int, int],
+    *,
+    client: HoldClient | None = None,
+    now=None,
+) -> Reservation:
     """Hold the chosen tickets for ``RESERVATION_MINUTES``; never oversells.
 
     ``quantities`` maps ticket-type ids of ``event`` to how many. Either every ticket is held or
-    none is: raises :class:`SoldOut` (with how many are left) or another :class:`CheckoutError`.
+    none is: raises :class:`SoldOut` (with how many are left),
+    :class:`~.hold_limits.HoldLimitReached` (the ``client`` holds as much of the event as it
+    may) or another :class:`CheckoutError`.
+    Without a ``client`` (callers other than a buyer's request) no per-client limit applies.
 
-    One transaction: the hold is written first (nobody else sees it before the commit), then
+    One transaction: the hold is written (nobody else sees it before the commit) and, on
+    PostgreSQL, the client's advisory locks taken in the same statement, so two requests of one
+    client (browser or address) never check their limits side by side, whichever ticket types
+    they ask for; the client's other holds of the event are checked against the limits, then
     the ticket-type rows are locked in primary-key order, checked as they are now (not as the
     caller loaded them: a shop page's copy may come from a cache) and the live holds of other
-    buyers counted. The lock is held only for the counting. The statements are plain SQL
-    (``hold_sql``) because this runs once per buyer in a flash sale.
+    buyers counted. The row lock is held only for the counting, and a refused client never
+    waits for it. The statements are plain SQL (``hold_sql``) because this runs once per buyer
+    in a flash sale.
     """
     now = now or timezone.now()
     wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) != 0}
@@ -115,16 +137,34 @@ def reserve_tickets(event: Event, quantities: Mapping[int, int], *, now=None) ->
     ids = sorted(wanted)
     refuse_unpayable_tickets(event, ids)  # before holding anything: see payability
     expires_at = now + timedelta(minutes=weticket_settings.RESERVATION_MINUTES)
-    reservation = Reservation(event=event, expires_at=expires_at, created_at=now)
+    limits = HoldLimits.current()
+    keys = limits.keys(client)
+    reservation = Reservation(
+        event=event,
+        expires_at=expires_at,
+        created_at=now,
+        browser_hash=keys.browser,
+        address_hash=keys.address,
+    )
     alias = hold_sql.database_alias()
     connection = connections[alias]
     statements = hold_sql.statements(connection)
     try:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
-            statements.insert_hold(cursor, reservation, {pk: wanted[pk] for pk in ids})
+            locks = [(ADVISORY_NAMESPACE, key) for key in advisory_keys(keys)]
+            statements.insert_hold(cursor, reservation, {pk: wanted[pk] for pk in ids}, locks)
+            if keys.browser or keys.address:
+                since = now - limits.lookback()
+                earlier = statements.client_holds(
+                    cursor, event.pk, keys.browser, keys.address, since, now, reservation.pk
+                )
+                check_client_holds(
+                    (EarlierHold(*row) for row in earlier), keys, limits, sum(wanted.values()), now
+                )
             locked = statements.lock_ticket_types(cursor, event.pk, ids, now)
             if len(locked) != len(ids) or any(
-                not tt.min_per_order <= wanted[tt.pk] <= tt.max_per_order for tt in locked
+                not tt.min_per_order <= wanted[tt.pk] <= order_maximum(tt.max_per_order)
+                for tt in locked
             ):
                 refuse(event, wanted, now)
             held = statements.live_holds(cursor, ids, now, not_counting=reservation.pk)
@@ -194,6 +234,7 @@ def release_expired_reservations(now=None) -> int:
     Expired holds already stopped counting at their expiry (availability filters on
     ``expires_at``); this keeps the live-holds index small and the admin truthful. Reservations
     that belong to an order stay ``ordered``: a late payment may still confirm that order.
+    Client hashes that the hold limits no longer look back to are blanked.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -203,4 +244,5 @@ def release_expired_reservations(now=None) -> int:
         Reservation.objects.filter(status=Reservation.Status.ACTIVE, expires_at__lte=now).update(
             status=Reservation.Status.RELEASED
         )
+        forget_client_hashes(now)  # the hold limits look back no further
     return lines

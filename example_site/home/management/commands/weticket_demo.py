@@ -75,7 +75,10 @@ class Command(BaseCommand):
         self._request_page(home)
         admin = self._user(*DEMO_ADMIN, superuser=True)
         organiser = self._user(*DEMO_ORGANISER, superuser=False)
-        OrganisationMembership.objects.get_or_create(organisation=organisation, user=organiser)
+        # The organiser manages the organisation's team: adds colleagues by username or email.
+        OrganisationMembership.objects.update_or_create(
+            organisation=organisation, user=organiser, defaults={"can_manage_team": True}
+        )
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
         self.stdout.write(
             "Site:   http://127.0.0.1:8000/  (tickets: http://127.0.0.1:8000/kaartjes/)"
