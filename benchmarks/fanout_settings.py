@@ -4,7 +4,9 @@ Read from the environment: ``DATABASE_URL`` and ``CELERY_BROKER_URL`` (as the ex
 does), ``BENCH_SMTP_PORT`` (the sink), ``WETICKET_CAMPAIGN_*`` (campaign settings, e.g.
 ``WETICKET_CAMPAIGN_RATE_PER_SECOND=0``), ``BENCH_MARK=after-accept`` to measure the simpler
 outbox protocol that records a message after the server's answer instead of with its final dot,
-and ``BENCH_READY_FILE``, written when the worker is ready.
+``BENCH_READY_FILE``, written when the worker is ready, and ``BENCH_REDIS_KEYPREFIX``, which
+prefixes every Redis key that the worker and the producers write (kombu's ``global_keyprefix``),
+so the benchmark shares a Redis database with others without touching their keys.
 """
 
 import os
@@ -16,6 +18,8 @@ from demo.settings import WETICKET
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL  # noqa: F405
+if keyprefix := os.environ.get("BENCH_REDIS_KEYPREFIX"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": keyprefix}
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = "127.0.0.1"
 EMAIL_PORT = int(os.environ.get("BENCH_SMTP_PORT", "1025"))
@@ -45,7 +49,7 @@ def _prepare_worker(**kwargs):
     if os.environ.get("BENCH_MARK") == "after-accept":
         from weticket_wagtail.mail import transmit
 
-        transmit.mark_for = transmit.MarkAfterAccept
+        transmit.recorder_for = transmit.RecordAfterAccept
     if ready_file := os.environ.get("BENCH_READY_FILE"):
         with open(ready_file, "w") as ready:
             ready.write(str(os.getpid()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,18 +11,22 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from weticket_wagtail.mail import services
+from weticket_wagtail.mail import reports, sender, transmit
 from weticket_wagtail.mail.attachments import register_attachment, unregister_attachment
 from weticket_wagtail.mail.models import OutboxMessage
-from weticket_wagtail.mail.services import (
-    MAX_ATTEMPTS,
+from weticket_wagtail.mail.outbox import (
+    Email,
     enqueue_email,
     enqueue_many,
     enqueue_templated_email,
+)
+from weticket_wagtail.mail.sender import (
+    MAX_ATTEMPTS,
     message_id_for,
     send_due_messages,
     send_outbox_message,
@@ -64,14 +69,14 @@ def mail_templates(settings):
     settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], TEMPLATES_DIR]}]
 
 
-def email(key: str, **overrides):
+def email(key: str, **overrides) -> Email:
     fields = {
         "dedupe_key": key,
         "to": f"{key.replace(':', '-').replace('@', '.')}@example.org",
         "subject": f"Subject {key}",
         "text": f"Body {key}",
     }
-    return {**fields, **overrides}
+    return Email(**{**fields, **overrides})
 
 
 def dedupe_keys(messages) -> list[str]:
@@ -89,21 +94,23 @@ def test_email_of_a_rolled_back_transaction_is_never_sent_and_a_committed_one_is
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        enqueue_email(**email("rolled-back"))
+        enqueue_email(email("rolled-back"))
         raise Abort
 
     with transaction.atomic():
         message = enqueue_email(
-            dedupe_key="order-confirmation:tok3n",
-            to="buyer@example.org",
-            subject="Your tickets for Rock & Roll",
-            text="Plain text body",
-            html="<p>HTML body</p>",
-            language="en",
-            topic="order_confirmation",
-            object_ref="weticket_ticketing.order:42",
-            attachments=[{"kind": ticket_attachment, "args": {"code": "ABC123"}}],
-            reply_to="organiser@example.org",
+            Email(
+                dedupe_key="order-confirmation:tok3n",
+                to="buyer@example.org",
+                subject="Your tickets for Rock & Roll",
+                text="Plain text body",
+                html="<p>HTML body</p>",
+                language="en",
+                topic="order_confirmation",
+                object_ref="weticket_ticketing.order:42",
+                attachments=[{"kind": ticket_attachment, "args": {"code": "ABC123"}}],
+                reply_to="organiser@example.org",
+            )
         )
         assert smtp_sink.messages == []  # nothing leaves before the commit
 
@@ -131,11 +138,11 @@ def test_email_of_a_rolled_back_transaction_is_never_sent_and_a_committed_one_is
 @pytest.mark.django_db(transaction=True)
 def test_the_same_dedupe_key_twice_makes_one_row_and_one_email(smtp_sink):
     with transaction.atomic():
-        first = enqueue_email(**email("policy:3:ann@example.org"))
-        again = enqueue_email(**email("policy:3:ann@example.org", subject="Other"))
+        first = enqueue_email(email("policy:3:ann@example.org"))
+        again = enqueue_email(email("policy:3:ann@example.org", subject="Other"))
         # The duplicate was a savepoint: the caller's transaction is still usable.
         assert OutboxMessage.objects.count() == 1
-    later = enqueue_email(**email("policy:3:ann@example.org"))
+    later = enqueue_email(email("policy:3:ann@example.org"))
 
     assert first is not None
     assert again is None and later is None
@@ -148,7 +155,7 @@ def test_the_same_dedupe_key_twice_makes_one_row_and_one_email(smtp_sink):
 def test_enqueue_many_skips_existing_keys_and_leaves_sending_to_the_sweep(
     smtp_sink, django_capture_on_commit_callbacks
 ):
-    enqueue_email(**email("campaign:0"), send=False)
+    enqueue_email(email("campaign:0"), send=False)
     rows = (email(f"campaign:{i}") for i in range(3))
     with django_capture_on_commit_callbacks() as callbacks:
         attempted = enqueue_many(rows, batch_size=2)
@@ -169,7 +176,7 @@ def test_smtp_down_fails_the_message_and_the_sweep_sends_it_once_when_the_server
     smtp_down, settings, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        message = enqueue_email(**email("order-confirmation:down"))
+        message = enqueue_email(email("order-confirmation:down"))
 
     message.refresh_from_db()
     assert message.status == Status.FAILED
@@ -206,12 +213,12 @@ def test_unknown_attachment_kind_fails_the_message_with_a_clear_error(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             unknown = enqueue_email(
-                **email("unknown"), attachments=[{"kind": "no_such_kind", "args": {}}]
+                email("unknown", attachments=[{"kind": "no_such_kind", "args": {}}])
             )
             failing = enqueue_email(
-                **email("failing"), attachments=[{"kind": "broken_ticket", "args": {"n": 1}}]
+                email("failing", attachments=[{"kind": "broken_ticket", "args": {"n": 1}}])
             )
-            fine = enqueue_email(**email("fine"))
+            fine = enqueue_email(email("fine"))
     finally:
         unregister_attachment("broken_ticket")
 
@@ -226,8 +233,8 @@ def test_unknown_attachment_kind_fails_the_message_with_a_clear_error(
 
 @pytest.mark.django_db
 def test_sweep_resends_a_message_whose_sender_died_but_not_one_whose_lease_is_live(smtp_sink):
-    dead = enqueue_email(**email("dead-worker"), send=False)
-    alive = enqueue_email(**email("live-worker"), send=False)
+    dead = enqueue_email(email("dead-worker"), send=False)
+    alive = enqueue_email(email("live-worker"), send=False)
     now = timezone.now()
     OutboxMessage.objects.filter(pk=dead.pk).update(
         status=Status.SENDING, attempts=1, locked_until=now - datetime.timedelta(seconds=1)
@@ -250,7 +257,7 @@ def test_sweep_resends_a_message_whose_sender_died_but_not_one_whose_lease_is_li
 def test_a_sent_message_is_never_sent_again_and_a_resend_after_a_crash_keeps_its_message_id(
     smtp_sink,
 ):
-    message = enqueue_email(**email("crash"), send=False)
+    message = enqueue_email(email("crash"), send=False)
     assert send_outbox_message(message.pk) is True
     assert send_outbox_message(message.pk) is False
     assert send_due_messages() == 0
@@ -269,7 +276,7 @@ def test_a_sent_message_is_never_sent_again_and_a_resend_after_a_crash_keeps_its
 
 @pytest.mark.django_db
 def test_a_message_abandoned_on_its_last_attempt_is_marked_failed_not_left_sending(smtp_sink):
-    message = enqueue_email(**email("last-attempt"), send=False)
+    message = enqueue_email(email("last-attempt"), send=False)
     OutboxMessage.objects.filter(pk=message.pk).update(
         status=Status.SENDING,
         attempts=MAX_ATTEMPTS,
@@ -289,7 +296,7 @@ def test_a_message_abandoned_on_its_last_attempt_is_marked_failed_not_left_sendi
 def test_two_concurrent_sweeps_send_each_of_200_messages_exactly_once(
     require_postgres, smtp_sink, monkeypatch
 ):
-    monkeypatch.setattr(services, "CLAIM_BATCH", 10)  # many small claims: many chances to race
+    monkeypatch.setattr(sender, "CLAIM_BATCH", 10)  # many small claims: many chances to race
     enqueue_many(email(f"campaign:{i}") for i in range(200))
     start = threading.Barrier(2)
     results: list[int] = []
@@ -325,19 +332,15 @@ def test_two_concurrent_sweeps_send_each_of_200_messages_exactly_once(
 def test_templated_email_renders_in_dutch_and_in_english(mail_templates):
     context = {"event": "Rock & <Roll>", "when": datetime.date(2025, 3, 14)}
     nl = enqueue_templated_email(
+        Email(dedupe_key="greeting:nl", to="an@example.org", language="nl"),
         template="mailtest/greeting",
         context=context,
-        language="nl",
-        dedupe_key="greeting:nl",
-        to="an@example.org",
         send=False,
     )
     en = enqueue_templated_email(
+        Email(dedupe_key="greeting:en", to="ann@example.org", language="en"),
         template="mailtest/greeting",
         context=context,
-        language="en",
-        dedupe_key="greeting:en",
-        to="ann@example.org",
         send=False,
     )
 
@@ -353,11 +356,9 @@ def test_templated_email_renders_in_dutch_and_in_english(mail_templates):
 @pytest.mark.django_db
 def test_templated_email_without_an_html_template_is_text_only(mail_templates):
     message = enqueue_templated_email(
+        Email(dedupe_key="textonly", to="an@example.org", language="nl"),
         template="mailtest/textonly",
         context={"event": "Jazz"},
-        language="nl",
-        dedupe_key="textonly",
-        to="an@example.org",
         send=False,
     )
     assert (message.subject, message.body_text, message.body_html) == (
@@ -401,7 +402,7 @@ def test_run_task_starts_work_only_after_commit(
 
 @pytest.mark.django_db
 def test_outbox_admin_is_read_only_and_for_superusers_only(client):
-    message = enqueue_email(**email("admin-view", subject="Seen by the superuser"), send=False)
+    message = enqueue_email(email("admin-view", subject="Seen by the superuser"), send=False)
     user_model = get_user_model()
     editor = user_model.objects.create_user("editor", "editor@example.org", "pw")
     editor.user_permissions.add(
@@ -427,3 +428,88 @@ def test_outbox_admin_is_read_only_and_for_superusers_only(client):
     for name in ("add", "edit", "delete", "copy"):
         with pytest.raises(NoReverseMatch):
             reverse(f"weticket_outbox:{name}", args=[] if name == "add" else [message.pk])
+
+
+# --- one value type for an email, and what other apps may read ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"dedupe_key": ""}, "needs a dedupe key"),
+        ({"to": "  "}, "has no recipient"),
+        ({"to": "ann@example.org\r\nBcc: all@example.org"}, "to of email 'k' contains a line"),
+        ({"reply_to": "a@example.org\nb@example.org"}, "reply_to of email 'k' contains a line"),
+        ({"topic": "t" * 65}, "topic of email 'k' is longer than 64"),
+        ({"attachments": [{"args": {}}]}, "must be {'kind': str, 'args': dict}"),
+    ],
+)
+def test_an_email_is_checked_when_it_is_made(fields, error):
+    with pytest.raises(ValueError, match=re.escape(error)):
+        Email(**{"dedupe_key": "k", "to": "ann@example.org", "text": "Hi", **fields})
+
+
+def test_an_email_folds_its_subject_and_shortens_it_to_fit():
+    made = Email(dedupe_key="k", to=" ann@example.org ", subject="A\nlong " + "x" * 300)
+    assert made.to == "ann@example.org"
+    assert "\n" not in made.subject and len(made.subject) == 255
+    assert made.subject.endswith("…")
+
+
+@pytest.mark.django_db
+def test_an_email_for_later_is_left_to_the_sweep(smtp_sink, django_capture_on_commit_callbacks):
+    later = timezone.now() + datetime.timedelta(minutes=10)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        message = enqueue_email(email("later", send_after=later))
+
+    assert callbacks == []
+    assert send_due_messages() == 0
+    assert OutboxMessage.objects.get(pk=message.pk).next_attempt_at == later
+    assert smtp_sink.messages == []
+
+
+@pytest.mark.django_db
+def test_reports_tell_the_emails_about_a_record_and_their_states(smtp_sink):
+    ref = "weticket_ticketing.order:7"
+    first = enqueue_email(email("about:1", object_ref=ref, topic="order_confirmation"), send=False)
+    enqueue_email(email("about:2", object_ref=ref), send=False)
+    enqueue_email(email("elsewhere", object_ref="weticket_ticketing.order:8"), send=False)
+    assert send_outbox_message(first.pk) is True
+    OutboxMessage.objects.filter(dedupe_key="about:2").update(status=Status.FAILED)
+
+    records = reports.messages_about(ref)
+    assert [(r.to, r.topic, r.status, r.attempts) for r in records] == [
+        (first.to, "order_confirmation", Status.SENT, 1),
+        ("about-2@example.org", "", Status.FAILED, 0),
+    ]
+    assert records[0].sent_at is not None and records[0].get_status_display() == "Sent"
+    assert reports.messages_about("") == []
+    assert reports.status_counts(ref) == reports.StatusCounts(sent=1, failed=1)
+    assert reports.status_counts(ref).total == 2
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Your tickets",
+        "Je tickets voor “Rock & Roll” — zaterdag",  # non-ASCII: encoded words
+        "A subject long enough that its header has to be folded over more than one line " * 2,
+    ],
+)
+def test_the_sender_serialises_a_message_exactly_as_the_standard_library_does(subject):
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body="Tekst met één regel.\n.leading dot\n",
+        from_email="WeTicket demo <tickets@example.org>",
+        to=["Ann Élise <ann@example.org>"],
+        reply_to=["privacy@example.org"],
+        headers={"Message-ID": "<x@example.org>", "X-Weticket-Dedupe": "policy:1:" + "k" * 80},
+    )
+    email.attach_alternative("<p>HTML één</p>", "text/html")
+    email.attach("ticket.txt", b"TICKET", "text/plain")
+    message = email.message()
+    for part in message.walk():
+        if part.is_multipart():
+            part.set_boundary(f"=_{part.get_content_subtype()}")
+
+    assert transmit.message_bytes(message) == message.as_bytes(linesep="\r\n")

@@ -1,10 +1,14 @@
 """A Celery worker killed with SIGKILL in the middle of a campaign, and restarted: each of the
 2,000 people receives the email exactly once.
 
-Real parts only: PostgreSQL (the test database), Redis (db 15, flushed), Celery worker
-processes (``celery -A demo worker``), and an SMTP server on loopback that records every
-message it accepts. The restarted worker is told to resume the way Celery beat would
-(``resume_campaigns_task``); a short lease lets it take over the killed worker's rows quickly.
+Real parts only: PostgreSQL (the test database), Redis, Celery worker processes (``celery -A
+demo worker``), and an SMTP server on loopback that records every message it accepts. The Redis
+database (``REDIS_URL``, db 15 by default) is shared with other runs on the machine, so it is
+never flushed: the workers and the producer prefix every key with a prefix of this run
+(kombu's ``global_keyprefix``), and the test deletes only the keys with that prefix.
+
+The restarted worker is told to resume the way Celery beat would (``resume_campaigns_task``); a
+short lease lets it take over the killed worker's rows quickly.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -88,7 +93,7 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_each_address_exactly_o
     require_postgres, redis_url, smtp_sink, campaign_pace, statement, monkeypatch, tmp_path
 ):
     broker = redis.Redis.from_url(redis_url)
-    broker.flushdb()
+    keyprefix = f"weticket_test_worker_killed_{os.getpid()}_{uuid.uuid4().hex[:8]}:"
     make_orders([f"person{i:04d}@example.org" for i in range(PEOPLE - 1)])  # + 1 organisation
     monkeypatch.setattr(versions, "run_task", lambda task, *args: None)
     body = list(statement.body.raw_data)
@@ -103,6 +108,7 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_each_address_exactly_o
         "DJANGO_SETTINGS_MODULE": "tests.privacy.worker_settings",
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": redis_url,
+        "WETICKET_REDIS_KEYPREFIX": keyprefix,
         "WETICKET_SMTP_PORT": str(smtp_sink.port),
         "WETICKET_CAMPAIGN_RATE_PER_SECOND": "400",
         "WETICKET_CAMPAIGN_SENDERS": "2",
@@ -112,6 +118,7 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_each_address_exactly_o
         "WETICKET_CAMPAIGN_TASK_SECONDS": "20",
     }
     producer = Celery(broker=redis_url)
+    producer.conf.broker_transport_options = {"global_keyprefix": keyprefix}
     log = tmp_path / "workers.log"
     workers = []
     try:
@@ -142,8 +149,11 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_each_address_exactly_o
         for worker in workers:
             worker.kill()
         producer.close()
-        broker.flushdb()
+        ours = list(broker.scan_iter(match=f"{keyprefix}*", count=1000))
+        if ours:
+            broker.delete(*ours)
 
+    assert ours, "the workers' Redis keys did not carry this run's prefix"
     received = Counter(rcpt for _sender, rcpts in smtp_sink.envelopes for rcpt in rcpts)
     expected = {f"person{i:04d}@example.org" for i in range(PEOPLE - 1)}
     expected |= set(campaign.recipients.values_list("email", flat=True))

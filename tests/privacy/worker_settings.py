@@ -2,7 +2,9 @@
 environment variables at a real database, a Redis broker and an SMTP sink on loopback.
 
 ``DATABASE_URL`` (read by ``tests.settings``), ``CELERY_BROKER_URL``, ``WETICKET_SMTP_PORT``
-and optionally ``WETICKET_CAMPAIGN_*`` overrides, e.g. ``WETICKET_CAMPAIGN_LEASE_SECONDS=3``.
+and optionally ``WETICKET_CAMPAIGN_*`` overrides, e.g. ``WETICKET_CAMPAIGN_LEASE_SECONDS=3``, and
+``WETICKET_REDIS_KEYPREFIX``: a prefix for every Redis key the worker writes (kombu's
+``global_keyprefix``), so a test shares a Redis database without touching other runs' keys.
 """
 
 import os
@@ -12,6 +14,8 @@ from tests.settings import WETICKET
 
 CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
 CELERY_TASK_ALWAYS_EAGER = False
+if keyprefix := os.environ.get("WETICKET_REDIS_KEYPREFIX"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": keyprefix}
 DATABASES["default"]["CONN_MAX_AGE"] = None  # noqa: F405  (a worker keeps its connection)
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = "127.0.0.1"

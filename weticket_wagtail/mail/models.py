@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 class OutboxMessage(models.Model):
     """An email waiting to be sent, being sent, sent, or failed (and retried later).
 
-    Rows are created by :func:`weticket_wagtail.mail.services.enqueue_email` and moved between
-    states only by compare-and-set updates in :mod:`weticket_wagtail.mail.services`, so two
-    workers never both claim the same row at the same time.
+    Rows are created by :mod:`weticket_wagtail.mail.outbox` and moved between states only by
+    compare-and-set updates in :mod:`weticket_wagtail.mail.sender`, so two workers never both
+    claim the same row at the same time. Other apps read them only through
+    :mod:`weticket_wagtail.mail.reports`.
     """
 
     class Status(models.TextChoices):

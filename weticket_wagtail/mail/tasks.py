@@ -1,6 +1,7 @@
-"""Celery tasks of the outbox: thin callers of :mod:`weticket_wagtail.mail.services`.
+"""Celery tasks of the outbox: thin callers of :mod:`weticket_wagtail.mail.sender`.
 
-``send_outbox_message_task`` is started after the commit of every :func:`enqueue_email`.
+``send_outbox_message_task`` is started after the commit of every
+:func:`~weticket_wagtail.mail.outbox.enqueue_email`.
 ``sweep_outbox_task`` resends what failed or got stuck, and sends what was queued in bulk; run
 it every minute with Celery beat::
 
@@ -22,16 +23,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import sender
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_outbox_message_task(pk: int) -> bool:
     """Send the outbox row ``pk`` unless it was sent or is being sent."""
-    return services.send_outbox_message(pk)
+    return sender.send_outbox_message(pk)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_outbox_task(time_budget: float = 50.0) -> int:
     """Send everything due (new in bulk, failed and due, abandoned) for up to ``time_budget`` s."""
-    return services.drain_outbox(time_budget=time_budget)
+    return sender.drain_outbox(time_budget=time_budget)

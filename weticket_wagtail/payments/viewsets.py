@@ -40,7 +40,7 @@ from wagtail.admin.views.generic.base import (
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
-from weticket_wagtail.mail.models import OutboxMessage
+from weticket_wagtail.mail.reports import messages_about
 from weticket_wagtail.money import format_money, site_currency
 from weticket_wagtail.privacy.request_viewsets import rectify_record_url
 from weticket_wagtail.ticketing.models import Event, Order
@@ -263,11 +263,7 @@ class OrderInspectView(InspectView):
             can_change=self.can_change,
             history=list(order_history(order)),
             tickets=list(order.tickets.select_related("line")),
-            emails=list(
-                OutboxMessage.objects.filter(object_ref=order.object_ref).order_by(
-                    "created_at", "pk"
-                )
-            ),
+            emails=messages_about(order.object_ref),
             refund_url=self.refund_url,
             resend_url=self.resend_url,
             rectify_url=rectify_record_url(

@@ -20,7 +20,7 @@ from django.db.models.functions import Cast, Concat
 from django.db.models.lookups import Exact
 
 from weticket_wagtail.mail.models import OutboxMessage
-from weticket_wagtail.mail.services import MAX_ATTEMPTS
+from weticket_wagtail.mail.sender import withdraw
 
 from .categories import Audience, DataCategory
 from .models import (
@@ -60,13 +60,7 @@ def _erased_placeholder(model) -> Concat:
 
 def anonymise_outbox(rows: QuerySet) -> int:
     """Scrub emails: no address, subject, body or attachment left; never sent any more."""
-    rows.exclude(status=OutboxMessage.Status.SENT).update(
-        status=OutboxMessage.Status.FAILED,
-        next_attempt_at=None,
-        locked_until=None,
-        attempts=MAX_ATTEMPTS,
-        claim_token="",
-    )
+    withdraw(rows)
     return rows.update(
         to="",
         subject=REDACTED_TEXT,

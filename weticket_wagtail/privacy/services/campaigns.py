@@ -16,8 +16,8 @@ and runs in three steps, each safe to repeat, interrupt or run twice at the same
    row gets a ``send_after`` time spread at ``CAMPAIGN_RATE_PER_SECOND``: the pace is stored
    with the rows, so it holds across workers, restarts and the outbox's own sweep.
 3. **Send** (:func:`run_campaign`). Due rows of the campaign are sent through the outbox
-   (:func:`weticket_wagtail.mail.services.send_outbox_messages`), whose per-message protocol
-   records each message in step with its delivery (see :mod:`weticket_wagtail.mail.services`).
+   (:func:`weticket_wagtail.mail.sender.send_outbox_messages`), whose per-message protocol
+   records each message in step with its delivery (see :mod:`weticket_wagtail.mail.sender`).
 
 A worker that dies leaves: a partly collected campaign (collected again, duplicates ignored), a
 queueing transaction that rolled back (queued again), rows it had claimed (sent by another
@@ -45,21 +45,16 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Page
 
 from weticket_wagtail.conf import weticket_settings
-from weticket_wagtail.mail.models import OutboxMessage
-from weticket_wagtail.mail.services import (
-    MAX_ATTEMPTS,
-    due_message_pks,
-    enqueue_many,
-    render_email,
-    send_outbox_messages,
-)
+from weticket_wagtail.mail.outbox import Email, enqueue_many, render_email
+from weticket_wagtail.mail.reports import status_counts
+from weticket_wagtail.mail.sender import due_message_pks, next_send_at, send_outbox_messages
 
 from ..models import CampaignRecipient, NotificationCampaign, PolicyVersion
 from ..registry import personal_data
@@ -82,7 +77,6 @@ MAX_IDLE = timedelta(seconds=10)
 HEARTBEAT_EVERY = 1.0
 
 Status = NotificationCampaign.Status
-MailStatus = OutboxMessage.Status
 
 
 class Outcome(enum.Enum):
@@ -270,22 +264,22 @@ class CampaignEmail:
             self._rendered[with_name] = render_email(TEMPLATE, context, self.language)
         return self._rendered[with_name]
 
-    def outbox_row(self, recipient: dict, send_after: datetime) -> dict:
-        """The keyword arguments of ``enqueue_email`` for one recipient."""
+    def email_for(self, recipient: dict, send_after: datetime) -> Email:
+        """The email of one recipient, to be sent from ``send_after`` on."""
         name = recipient["name"].strip()
         subject, text, html = self._render(bool(name))
-        return {
-            "dedupe_key": dedupe_key(self.version, recipient["email"]),
-            "to": recipient["email"],
-            "subject": subject,
-            "text": text.replace(NAME_PLACEHOLDER, name),
-            "html": html.replace(NAME_PLACEHOLDER, escape(name)),
-            "language": self.language,
-            "topic": TOPIC,
-            "object_ref": self.version.object_ref,
-            "reply_to": self.context["contact_email"],
-            "send_after": send_after,
-        }
+        return Email(
+            dedupe_key=dedupe_key(self.version, recipient["email"]),
+            to=recipient["email"],
+            subject=subject,
+            text=text.replace(NAME_PLACEHOLDER, name),
+            html=html.replace(NAME_PLACEHOLDER, escape(name)),
+            language=self.language,
+            topic=TOPIC,
+            object_ref=self.version.object_ref,
+            reply_to=self.context["contact_email"],
+            send_after=send_after,
+        )
 
 
 def _site_name(page: Page) -> str:
@@ -323,7 +317,7 @@ def queue_next_batch(
         step = timedelta(seconds=1 / rate) if rate > 0 else timedelta(0)
         enqueue_many(
             (
-                email.outbox_row(recipient, send_after=start + index * step)
+                email.email_for(recipient, send_after=start + index * step)
                 for index, recipient in enumerate(recipients)
             ),
             batch_size=batch_size,
@@ -426,23 +420,9 @@ def _seconds_until_next(ref: str, campaign_pk: int, lease: timedelta) -> float |
     Something is left when a row waits for its time or its retry, when a row is held by a
     sender (alive, or dead until its lease expires), or when recipients are not yet queued.
     """
-    now = timezone.now()
-    rows = OutboxMessage.objects.filter(object_ref=ref, attempts__lt=MAX_ATTEMPTS)
-    next_due = (
-        rows.filter(status__in=[MailStatus.PENDING, MailStatus.FAILED], next_attempt_at__gt=now)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-    held_until = (
-        rows.filter(status=MailStatus.SENDING)
-        .order_by("locked_until")
-        .values_list("locked_until", flat=True)
-        .first()
-    )
-    times = [moment for moment in (next_due, held_until) if moment is not None]
-    if times:
-        return max(0.0, (min(times) - now).total_seconds())
+    moment = next_send_at(object_ref=ref)
+    if moment is not None:
+        return max(0.0, (moment - timezone.now()).total_seconds())
     unqueued = CampaignRecipient.objects.filter(campaign_id=campaign_pk, queued_at__isnull=True)
     if unqueued.exists():
         return 0.0  # another task is queueing them right now
@@ -460,19 +440,14 @@ def _finish(campaign_pk: int) -> None:
 
 def progress(campaign: NotificationCampaign) -> Progress:
     """How far ``campaign`` is: recipients found, queued, sent, and failing (will retry)."""
-    counts = dict(
-        OutboxMessage.objects.filter(object_ref=campaign.version.object_ref)
-        .values_list("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
-    )
+    counts = status_counts(campaign.version.object_ref)
     if campaign.collected_at is not None:
         recipients = campaign.recipients_total
     else:
         recipients = CampaignRecipient.objects.filter(campaign_id=campaign.pk).count()
     return Progress(
         recipients=recipients,
-        queued=sum(counts.values()),
-        sent=counts.get(MailStatus.SENT, 0),
-        failed=counts.get(MailStatus.FAILED, 0),
+        queued=counts.total,
+        sent=counts.sent,
+        failed=counts.failed,
     )

@@ -34,7 +34,7 @@ from wagtail.models import ModelLogEntry
 
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.mail.models import OutboxMessage
-from weticket_wagtail.mail.services import MAX_ATTEMPTS
+from weticket_wagtail.mail.reports import may_still_send, rows_about
 from weticket_wagtail.tasks_runtime import run_task
 
 from ..models import DataSubjectRequest
@@ -193,19 +193,13 @@ def _outbox_registration() -> Registration:
 
 def scrub_request_emails(req: DataSubjectRequest) -> int:
     """Scrub the outbox rows about ``req`` (confirmation, answers) as erasure scrubs email."""
-    rows = OutboxMessage.objects.filter(object_ref=req.object_ref)
+    rows = rows_about(req.object_ref)
     return anonymise_rows(_outbox_registration(), rows, now=timezone.now())
 
 
 def _notice_settled(req: DataSubjectRequest, now: datetime) -> bool:
     """Whether the emails about ``req`` have left (or will never leave)."""
-    waiting = (
-        OutboxMessage.objects.filter(object_ref=req.object_ref)
-        .exclude(status=OutboxMessage.Status.SENT)
-        .filter(attempts__lt=MAX_ATTEMPTS)
-        .exclude(status=OutboxMessage.Status.FAILED, next_attempt_at__isnull=True)
-    )
-    return not waiting.exists() or (
+    return not may_still_send(req.object_ref) or (
         req.erased_at is not None and now - req.erased_at > NOTICE_GRACE
     )
 

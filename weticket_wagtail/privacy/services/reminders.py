@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from weticket_wagtail.conf import weticket_settings
-from weticket_wagtail.mail.services import enqueue_templated_email
+from weticket_wagtail.mail.outbox import Email, enqueue_templated_email
 
 from ..models import DataSubjectRequest
 from .requests import Action, admin_url, audit, contact_email
@@ -58,15 +58,17 @@ def send_reminders(today: datetime.date | None = None) -> int:
                 for req in requests
             ]
             message = enqueue_templated_email(
+                Email(
+                    dedupe_key=f"dsr-reminders:{who}:{today.isoformat()}",
+                    to=to,
+                    language=settings.LANGUAGE_CODE,
+                    topic="privacy_request_reminders",
+                ),
                 template="weticket_wagtail/privacy/email/request_reminders",
                 context={
                     "requests": rows,
                     "site_name": getattr(settings, "WAGTAIL_SITE_NAME", ""),
                 },
-                language=settings.LANGUAGE_CODE,
-                dedupe_key=f"dsr-reminders:{who}:{today.isoformat()}",
-                to=to,
-                topic="privacy_request_reminders",
             )
             if message is not None:
                 queued += 1

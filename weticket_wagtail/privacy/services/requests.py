@@ -32,7 +32,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from weticket_wagtail.conf import weticket_settings
-from weticket_wagtail.mail.services import enqueue_templated_email
+from weticket_wagtail.mail.outbox import Email, enqueue_templated_email
 
 from ..models import AuditEntry, DataSubjectRequest, RequestTenant
 from ..registry import SubjectRecords, normalise_email, personal_data
@@ -180,14 +180,16 @@ def email_requester(req: DataSubjectRequest, template: str, key: str, **context)
     if not req.email:
         return
     enqueue_templated_email(
+        Email(
+            dedupe_key=f"dsr:{req.pk}:{key}"[:200],
+            to=req.email,
+            language=req.language or settings.LANGUAGE_CODE,
+            topic=f"privacy_{template}"[:64],
+            object_ref=req.object_ref,
+            reply_to=contact_email(),
+        ),
         template=f"{EMAIL_DIR}/{template}",
         context=request_context(req, **context),
-        language=req.language or settings.LANGUAGE_CODE,
-        dedupe_key=f"dsr:{req.pk}:{key}"[:200],
-        to=req.email,
-        topic=f"privacy_{template}"[:64],
-        object_ref=req.object_ref,
-        reply_to=contact_email(),
     )
 
 
@@ -210,13 +212,15 @@ def email_handler(req: DataSubjectRequest, key: str) -> None:
     if not to:
         return
     enqueue_templated_email(
+        Email(
+            dedupe_key=f"dsr:{req.pk}:{key}"[:200],
+            to=to,
+            language=settings.LANGUAGE_CODE,
+            topic="privacy_request_new_staff",
+            object_ref=req.object_ref,
+        ),
         template=f"{EMAIL_DIR}/request_new_staff",
         context=request_context(req, admin_url=admin_url(req)),
-        language=settings.LANGUAGE_CODE,
-        dedupe_key=f"dsr:{req.pk}:{key}"[:200],
-        to=to,
-        topic="privacy_request_new_staff",
-        object_ref=req.object_ref,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from weticket_wagtail.mail.services import enqueue_templated_email
+from weticket_wagtail.mail.outbox import Email, enqueue_templated_email
 from weticket_wagtail.privacy.services.requests import request_form_url
 
 from ..links import order_url
@@ -29,15 +29,17 @@ def _context(order: Order, **extra) -> dict:
 
 def _queue(order: Order, *, topic: str, dedupe_key: str, attachments: tuple = (), **extra) -> None:
     enqueue_templated_email(
+        Email(
+            dedupe_key=dedupe_key,
+            to=order.buyer_email,
+            language=order.language,
+            topic=topic,
+            object_ref=order.object_ref,
+            reply_to=order.organisation.contact_email,
+            attachments=attachments,
+        ),
         template=f"weticket_wagtail/email/{topic}",
         context=_context(order, **extra),
-        language=order.language,
-        dedupe_key=dedupe_key,
-        to=order.buyer_email,
-        topic=topic,
-        object_ref=order.object_ref,
-        reply_to=order.organisation.contact_email,
-        attachments=attachments,
     )
 
 

@@ -1,13 +1,9 @@
-"""Queueing and sending email through the outbox.
+"""Sending the outbox: claiming due rows, delivering them, recording each one, retrying.
 
-Guarantees, in short:
+Queueing (:mod:`weticket_wagtail.mail.outbox`) promises that a row exists once per dedupe key,
+with the change that caused it, and that the send task starts after the commit. Sending
+promises, in short:
 
-* **Queued with the change.** :func:`enqueue_email` inserts the row in the caller's transaction.
-  If that transaction rolls back, there is no row and nothing is sent.
-* **Once per dedupe key.** The key is unique in the database; a second enqueue with the same
-  key creates nothing, whoever runs it and whenever.
-* **Sent after the commit.** The send task is started through
-  :func:`weticket_wagtail.tasks_runtime.run_task`, so it never runs before the row is visible.
 * **Claimed before sending.** A sender first moves a row to ``sending`` with a compare-and-set
   update and a lease; only the sender whose update matched sends it. A second sender, a replayed
   task or a concurrent sweep finds nothing to claim.
@@ -19,28 +15,39 @@ Delivery is *at least once*, and exactly once unless a sender dies in a window o
 microseconds. Handing a message to a mail server and recording that in the database cannot be
 one atomic step, so the order of the two steps decides which failure is possible; a lost message
 breaks our promises (rule 6 of ARCHITECTURE), a repeated one only annoys, so we allow repeats.
-Each message is one SMTP transaction, recorded as follows (:func:`_transmit`):
+Each message is one SMTP transaction, recorded as follows (:func:`_deliver`, with the mechanics
+in :mod:`.transmit`):
 
-1. after the server accepted the recipient, a transaction *takes* the row: ``UPDATE ... SET
-   status='sent' WHERE pk=... AND claim_token=<ours> AND status='sending'``. No row means another
-   sender owns it now: the SMTP transaction is reset and nothing is sent. The row stays locked;
+1. a transaction *takes* the row: ``BEGIN; UPDATE ... SET status='sent' WHERE pk=... AND
+   claim_token=<ours> AND status='sending'``. It is sent to PostgreSQL together with the
+   previous message's ``COMMIT`` (step 2), and its answer is read once the server has accepted
+   the envelope (``MAIL``, ``RCPT``). No row means another sender owns it now: the SMTP
+   transaction is reset and nothing is sent. The row stays locked;
 2. ``DATA``, then the message with its terminating ``.`` in one write (the server delivers only
    once it has the ``.``), and right after it, without waiting for either answer, ``COMMIT`` to
-   PostgreSQL; then both answers are read. A refusal of the message (a 4xx/5xx answer to the
-   ``.``) turns the row back into ``failed``.
+   PostgreSQL (with step 1 of the next row); the next message is built while both answer, and
+   then both answers are read. A refusal of the message (a 4xx/5xx answer to the ``.``) turns
+   the row back into ``failed``.
+
+So a message costs the four SMTP round trips any client needs and no database round trip of
+its own: PostgreSQL's work, the WAL flush of each commit included, overlaps the conversation. A
+row with attachments is taken on its own, once the connection is idle (making an attachment may
+query the database).
 
 A sender killed before step 2's writes leaves nothing delivered and nothing recorded: PostgreSQL
 rolls the open transaction back when the connection drops, the server discards a message without
 its ``.``, and the row is sent again once its lease has expired. Killed after them, both writes
 are in the kernel's socket buffers, which are still delivered after the process is gone:
-delivered and recorded. The residual window is between the two writes (a handful of Python
+delivered and recorded (the next row's take, sent with that ``COMMIT``, is rolled back with the
+connection). The residual window is between the two writes (a handful of Python
 instructions, microseconds): a sender killed there has delivered the message without recording
 it, and the message goes out a second time. The other duplicate is a connection that breaks
 after the ``.`` was written and before the answer came: whether the server took the message is
 unknown, so it is retried. A message the server refuses at the ``.`` is recorded sent for the
-moment it takes to read that answer; a sender killed in that moment loses it (a refusal and a
-crash within the same round trip). Every copy carries the same ``Message-ID`` (from the row and
-its dedupe key), which lets mail servers and clients recognise a repeat.
+moment it takes to read that answer and undo the record; a sender killed in that moment loses
+it (a refusal and a crash within the same round trips). Every copy carries the same
+``Message-ID`` (from the row and its dedupe key), which lets mail servers and clients recognise
+a repeat.
 
 This protocol needs PostgreSQL in autocommit mode (it is how the tasks run) and Django's SMTP
 backend. Elsewhere (SQLite, a caller's open transaction as in tests, the locmem or console
@@ -55,23 +62,16 @@ import logging
 import smtplib
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from itertools import islice
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Model, Q, Value, When
-from django.template import Context, TemplateDoesNotExist
-from django.template import Template as EngineTemplate
-from django.template.loader import get_template
-from django.utils import timezone, translation
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 
 from weticket_wagtail.conf import weticket_settings
-from weticket_wagtail.tasks_runtime import run_task
 
 from . import transmit
 from .attachments import AttachmentError, resolve_attachment
@@ -93,8 +93,6 @@ CLAIM_BATCH = 50
 #: ``last_error`` is cut to this many characters.
 LAST_ERROR_MAX = 1000
 
-_SUBJECT_MAX = OutboxMessage._meta.get_field("subject").max_length
-_FORBIDDEN_IN_HEADERS = ("\r", "\n", "\0")
 # Only what building the email needs: a sweep over 100,000 rows reads nothing else.
 _SEND_FIELDS = (
     "pk",
@@ -112,147 +110,7 @@ _SEND_FIELDS = (
 _MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
-# --- queueing ---------------------------------------------------------------------------------
-
-
-def object_ref_for(instance: Model) -> str:
-    """The ``object_ref`` of a model instance, e.g. ``"weticket_ticketing.order:42"``."""
-    return f"{instance._meta.label_lower}:{instance.pk}"
-
-
-def enqueue_email(
-    *,
-    dedupe_key: str,
-    to: str,
-    subject: str,
-    text: str,
-    html: str = "",
-    language: str = "",
-    topic: str = "",
-    object_ref: str = "",
-    attachments: Iterable[Mapping[str, Any]] = (),
-    reply_to: str = "",
-    send: bool = True,
-) -> OutboxMessage | None:
-    """Queue one email in the caller's transaction; return it, or ``None`` for a duplicate.
-
-    Guarantees: the row is written in the current transaction (inside a savepoint, so a
-    duplicate key leaves the caller's transaction usable, on PostgreSQL too). If a row with
-    ``dedupe_key`` exists, nothing is created and nothing is sent. When created and ``send``,
-    the send task is started after the commit (never if the transaction rolls back).
-
-    ``attachments`` are ``{"kind": name, "args": {...}}`` made at send time by the
-    :mod:`~weticket_wagtail.mail.attachments` registry. Raises ``ValueError`` for a key or
-    address with line breaks and for over-long fields.
-    """
-    message = _build_message(
-        dedupe_key=dedupe_key,
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        language=language,
-        topic=topic,
-        object_ref=object_ref,
-        attachments=attachments,
-        reply_to=reply_to,
-    )
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        if OutboxMessage.objects.filter(dedupe_key=message.dedupe_key).exists():
-            return None
-        raise
-    if send:
-        from .tasks import send_outbox_message_task
-
-        run_task(send_outbox_message_task, message.pk)
-    return message
-
-
-def render_email(
-    template: str, context: Mapping[str, Any], language: str = ""
-) -> tuple[str, str, str]:
-    """Render ``(subject, text, html)`` from ``<template>_subject.txt``, ``.txt`` and ``.html``.
-
-    Rendering happens in ``language`` (the active language when empty). The subject is folded
-    to one line. The plain-text templates are rendered without HTML escaping (``&`` stays
-    ``&``); the HTML template is escaped as usual. The HTML part is optional: without a
-    ``<template>.html`` it is ``""``.
-    """
-    with translation.override(language) if language else nullcontext():
-        subject = _one_line(_render_plain(f"{template}_subject.txt", context))
-        text = _render_plain(f"{template}.txt", context).lstrip("\n")
-        try:
-            html_template = get_template(f"{template}.html")
-        except TemplateDoesNotExist:
-            html = ""
-        else:
-            html = html_template.render(dict(context))
-    return subject, text, html
-
-
-def enqueue_templated_email(
-    *,
-    template: str,
-    context: Mapping[str, Any],
-    language: str,
-    dedupe_key: str,
-    to: str,
-    topic: str = "",
-    object_ref: str = "",
-    attachments: Iterable[Mapping[str, Any]] = (),
-    reply_to: str = "",
-    send: bool = True,
-) -> OutboxMessage | None:
-    """Render the email with :func:`render_email` in ``language`` and queue it.
-
-    Same guarantees as :func:`enqueue_email`. The rendered text is stored, so what is sent is
-    what the templates said at the time of the change, even if they are edited later.
-    """
-    subject, text, html = render_email(template, context, language)
-    return enqueue_email(
-        dedupe_key=dedupe_key,
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        language=language,
-        topic=topic,
-        object_ref=object_ref,
-        attachments=attachments,
-        reply_to=reply_to,
-        send=send,
-    )
-
-
-def enqueue_many(rows: Iterable[Mapping[str, Any]], batch_size: int = 1000) -> int:
-    """Queue many emails with bulk inserts, skipping dedupe keys that exist; return the count tried.
-
-    Each row takes the keyword arguments of :func:`enqueue_email` (without ``send``), and may
-    add ``send_after`` (a datetime): no sender takes the row before then, which is how a caller
-    paces a large mailing without holding a worker (a campaign spreads its rows over time). Rows are
-    read lazily and inserted ``batch_size`` at a time, in the caller's transaction. Nothing is
-    dispatched per row: the periodic sweep (:func:`send_due_messages`) sends them, or start one
-    with ``run_task(sweep_outbox_task)``. The return value counts rows attempted, duplicates
-    included (bulk inserts that ignore conflicts cannot tell which were skipped).
-    """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1.")
-    iterator = iter(rows)
-    attempted = 0
-    while batch := list(islice(iterator, batch_size)):
-        OutboxMessage.objects.bulk_create(
-            [_build_message(**row) for row in batch],
-            batch_size=batch_size,
-            ignore_conflicts=True,
-        )
-        attempted += len(batch)
-    return attempted
-
-
-# --- sending ----------------------------------------------------------------------------------
+# --- public ----------------------------------------------------------------------------------
 
 
 def message_id_for(pk: int, dedupe_key: str, from_email: str = "") -> str:
@@ -346,6 +204,45 @@ def due_message_pks(count: int, *, object_ref: str = "") -> list[int]:
     return _due_pks(timezone.now(), count, object_ref)
 
 
+def next_send_at(*, object_ref: str) -> datetime | None:
+    """When a sender may next take one of the unsent emails about ``object_ref``; ``None`` when
+    none is left to send.
+
+    The earliest of the times the waiting emails are due (their ``send_after`` or retry backoff;
+    in the past for one that is due now) and the leases of emails being sent (by a live sender,
+    or by a dead one until its lease runs out). Emails that used up their attempts are done.
+    """
+    rows = OutboxMessage.objects.filter(object_ref=object_ref, attempts__lt=MAX_ATTEMPTS)
+    next_due = (
+        rows.filter(status__in=[Status.PENDING, Status.FAILED], next_attempt_at__isnull=False)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    held_until = (
+        rows.filter(status=Status.SENDING)
+        .order_by("locked_until")
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return min((t for t in (next_due, held_until) if t is not None), default=None)
+
+
+def withdraw(rows) -> int:
+    """Never send the rows of the queryset ``rows`` that are not sent yet; return how many.
+
+    For emails whose recipient asked to be forgotten: they become ``failed`` with no further
+    attempt, and a sender that holds one of them loses its claim (its take finds no row).
+    """
+    return rows.exclude(status=Status.SENT).update(
+        status=Status.FAILED,
+        next_attempt_at=None,
+        locked_until=None,
+        attempts=MAX_ATTEMPTS,
+        claim_token="",
+    )
+
+
 def send_outbox_messages(
     pks: Sequence[int], *, connection: Any = None, lease: timedelta | None = None
 ) -> int:
@@ -398,83 +295,8 @@ def drain_outbox(*, time_budget: float = 50.0, batch_size: int = 500) -> int:
 # --- internals --------------------------------------------------------------------------------
 
 
-def _build_message(
-    *,
-    dedupe_key: str,
-    to: str,
-    subject: str,
-    text: str,
-    html: str = "",
-    language: str = "",
-    topic: str = "",
-    object_ref: str = "",
-    attachments: Iterable[Mapping[str, Any]] = (),
-    reply_to: str = "",
-    send_after: datetime | None = None,
-) -> OutboxMessage:
-    dedupe_key = str(dedupe_key)
-    to = str(to).strip()
-    reply_to = str(reply_to).strip()
-    if not dedupe_key:
-        raise ValueError("An email needs a dedupe key.")
-    if not to:
-        raise ValueError(f"Email {dedupe_key!r} has no recipient.")
-    for name, value in (("dedupe_key", dedupe_key), ("to", to), ("reply_to", reply_to)):
-        if any(char in value for char in _FORBIDDEN_IN_HEADERS):
-            raise ValueError(f"{name} of email {dedupe_key!r} contains a line break.")
-    for name, value in (
-        ("dedupe_key", dedupe_key),
-        ("to", to),
-        ("reply_to", reply_to),
-        ("language", language),
-        ("topic", topic),
-        ("object_ref", object_ref),
-    ):
-        max_length = OutboxMessage._meta.get_field(name).max_length
-        if len(value) > max_length:
-            raise ValueError(f"{name} of email {dedupe_key!r} is longer than {max_length}.")
-    subject = _one_line(str(subject))
-    if len(subject) > _SUBJECT_MAX:
-        subject = subject[: _SUBJECT_MAX - 1] + "…"
-    return OutboxMessage(
-        dedupe_key=dedupe_key,
-        to=to,
-        reply_to=reply_to,
-        subject=subject,
-        body_text=str(text),
-        body_html=str(html),
-        language=language,
-        topic=topic,
-        object_ref=object_ref,
-        attachments=_attachment_specs(attachments, dedupe_key),
-        next_attempt_at=send_after or timezone.now(),
-    )
-
-
-def _attachment_specs(attachments: Iterable[Mapping[str, Any]], dedupe_key: str) -> list[dict]:
-    specs = []
-    for spec in attachments:
-        kind = spec.get("kind") if isinstance(spec, Mapping) else None
-        args = spec.get("args", {}) if isinstance(spec, Mapping) else None
-        if not kind or not isinstance(kind, str) or not isinstance(args, Mapping):
-            raise ValueError(
-                f"Attachment of email {dedupe_key!r} must be {{'kind': str, 'args': dict}}."
-            )
-        specs.append({"kind": kind, "args": dict(args)})
-    return specs
-
-
 def _one_line(value: str) -> str:
     return " ".join(value.split())
-
-
-def _render_plain(name: str, context: Mapping[str, Any]) -> str:
-    template = get_template(name)
-    engine_template = getattr(template, "template", None)
-    if isinstance(engine_template, EngineTemplate):
-        # Plain text is not HTML: "Rock & Roll" must not become "Rock &amp; Roll".
-        return engine_template.render(Context(dict(context), autoescape=False))
-    return template.render(dict(context))
 
 
 def _claimable(now: datetime, *, due_only: bool) -> Q:
@@ -557,47 +379,93 @@ def _deliver(
     and none that it delivered. An error about one message (an attachment, a refused recipient
     or message) fails that row and goes on. An error of the connection fails the row being sent
     and releases the rest unsent.
+
+    While the server and PostgreSQL answer a message's ``.`` and ``COMMIT``, the next message is
+    built, and its row's take travels with that ``COMMIT``; a row with attachments is built
+    only when the database connection is idle again (making an attachment may query it).
     """
-    sent = 0
     smtp = transmit.smtp_session(connection)
-    for index, row in enumerate(rows):
+    if smtp is None:
+        return _deliver_with_backend(rows, token, connection, from_email), True
+    recorder = transmit.recorder_for(token)
+    sent = 0
+    ahead: tuple[int, transmit.Prepared | str] | None = None  # the next row, built early
+    try:
+        for index, row in enumerate(rows):
+            following = rows[index + 1] if index + 1 < len(rows) else None
+            if ahead is not None and ahead[0] == row["pk"]:
+                message = ahead[1]
+            else:
+                if row["attachments"]:
+                    recorder.settle()
+                message = _prepare(row, from_email, connection)
+            ahead = None
+            if isinstance(message, str):  # it could not be built: the error
+                recorder.settle()
+                _mark_failed(row, token, message)
+                continue
+            try:
+                transmit.send_envelope(smtp, message)
+                if not recorder.take(row["pk"]):
+                    transmit.reset(smtp, 0)
+                    continue
+                try:
+                    transmit.hand_over(smtp, message)
+                except BaseException:
+                    recorder.give_back()
+                    raise
+                if following is not None and not following["attachments"]:
+                    recorder.commit_with(following["pk"])
+                    ahead = (following["pk"], _prepare(following, from_email, connection))
+                else:
+                    recorder.commit_with(None)
+                transmit.read_answer(smtp)
+                recorder.accepted(row["pk"])
+                sent += 1
+            except Exception as exc:
+                recorder.settle()
+                _mark_failed(row, token, _describe(exc, connection))
+                if isinstance(exc, OSError) and not isinstance(exc, _MESSAGE_ERRORS):
+                    # smtplib's errors are OSErrors too; these concern the link
+                    _release(rows[index + 1 :], token)
+                    return sent, False
+    finally:
+        recorder.settle()
+    return sent, True
+
+
+def _deliver_with_backend(
+    rows: Sequence[dict[str, Any]], token: str, connection: Any, from_email: str
+) -> int:
+    """Send through a backend that is not SMTP (locmem, console, a provider's API)."""
+    sent = 0
+    recorder = transmit.RecordAfterAccept(token)
+    for row in rows:
         try:
             email = _build_email(row, from_email, connection)
+            if not recorder.take(row["pk"]):
+                continue
+            if not connection.send_messages([email]):
+                raise smtplib.SMTPDataError(0, b"The mail backend did not accept the message.")
         except AttachmentError as exc:
             _mark_failed(row, token, str(exc))
             continue
         except Exception as exc:
             _mark_failed(row, token, _describe(exc, connection))
             continue
-        try:
-            if smtp is not None:
-                accepted = transmit.transmit(smtp, email, transmit.mark_for(row["pk"], token))
-            else:
-                accepted = _send_with_backend(connection, email, row, token)
-        except _MESSAGE_ERRORS as exc:
-            _mark_failed(row, token, _describe(exc, connection))
-            continue
-        except OSError as exc:  # smtplib's errors are OSErrors too; these concern the link
-            _mark_failed(row, token, _describe(exc, connection))
-            _release(rows[index + 1 :], token)
-            return sent, False
-        except Exception as exc:
-            _mark_failed(row, token, _describe(exc, connection))
-            continue
-        if accepted:
-            sent += 1
-    return sent, True
+        recorder.accepted(row["pk"])
+        sent += 1
+    return sent
 
 
-def _send_with_backend(connection: Any, email: EmailMultiAlternatives, row, token: str) -> bool:
-    """Send through a backend that is not SMTP (locmem, console, a provider's API)."""
-    mark = transmit.MarkAfterAccept(row["pk"], token)
-    if not mark.take():
-        return False
-    if not connection.send_messages([email]):
-        raise smtplib.SMTPDataError(0, b"The mail backend did not accept the message.")
-    mark.after_accept()
-    return True
+def _prepare(row: Mapping[str, Any], from_email: str, connection: Any) -> transmit.Prepared | str:
+    """The SMTP transaction of ``row``, or why it cannot be built (an attachment's error)."""
+    try:
+        return transmit.prepare(_build_email(row, from_email, connection))
+    except AttachmentError as exc:
+        return str(exc)
+    except Exception as exc:
+        return _describe(exc, connection)
 
 
 def _build_email(
