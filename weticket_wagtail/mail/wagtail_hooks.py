@@ -1,14 +1,10 @@
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail import hooks
 
+from ..permissions import register_policy
 from .models import OutboxMessage
-from .viewsets import OutboxMessageViewSet, SuperuserViewOnlyPermissionPolicy
+from .viewsets import OutboxMessageViewSet, outbox_policy
 
-if WAGTAIL_VERSION >= (8, 0):
-    # Wagtail 8 looks policies up in its registry; 7.x asks the viewset (see viewsets.py).
-    from wagtail.permissions import register_permission_policy
-
-    register_permission_policy(OutboxMessage, SuperuserViewOnlyPermissionPolicy(OutboxMessage))
+register_policy(OutboxMessage, outbox_policy)
 
 
 @hooks.register("register_admin_viewset")

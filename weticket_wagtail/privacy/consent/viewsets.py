@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from cookie_consent.models import Cookie, CookieGroup
 from django.contrib.auth.models import Permission
-from django.urls import path
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail import VERSION as WAGTAIL_VERSION
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from weticket_wagtail.permissions import ViewOnlyPermissionPolicy
+from weticket_wagtail.viewsets import ReadOnlyModelViewSet
 
 from .forms import content_languages, cookie_form_class, cookie_group_form_class
 from .models import ConsentRecord
@@ -98,15 +96,13 @@ class CookieViewSet(ModelViewSet):
         return ObjectList(panels, base_form_class=cookie_form_class()).bind_to_model(Cookie)
 
 
-class ConsentRecordViewSet(ModelViewSet):
+class ConsentRecordViewSet(ReadOnlyModelViewSet):
     """The consent log: nothing to add, change or delete; search by consent id; export."""
 
     model = ConsentRecord
+    policy = CONSENT_LOG_POLICY
     icon = "clipboard-list"
     menu_label = _("Consent log")
-    add_to_reference_index = False
-    inspect_view_enabled = True
-    copy_view_enabled = False
     list_display = [
         Column("consent_id", label=_("Consent ID"), sort_key="consent_id"),
         DateColumn("created_at", label=_("When"), sort_key="created_at"),
@@ -151,28 +147,11 @@ class ConsentRecordViewSet(ModelViewSet):
         "user_agent_family",
     ]
 
-    if WAGTAIL_VERSION < (8, 0):
-        # Wagtail 8 looks the policy up in its registry (see wagtail_hooks); 7.x asks the viewset.
-        @cached_property
-        def permission_policy(self):
-            return CONSENT_LOG_POLICY
-
     def get_queryset(self, request):
         return ConsentRecord.objects.select_related("policy_version", "site")
 
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        view_kwargs.update(add_url_name=None, edit_url_name=None, delete_url_name=None)
-        return view_kwargs
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<str:pk>/", self.inspect_view, name="inspect"),
-        ]
-
     def get_permissions_to_register(self):
+        # Auditors get "view consent log" in the group editor (CONSENT_LOG_POLICY honours it).
         return Permission.objects.filter(
             content_type__app_label="weticket_privacy", codename="view_consentrecord"
         )
