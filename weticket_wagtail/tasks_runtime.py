@@ -30,14 +30,28 @@ def uses_broker(task: Any) -> bool:
     return bool(weticket_settings.BROKER_URL) and not task.app.conf.task_always_eager
 
 
+def task_named(name: str) -> Any:
+    """The registered Celery task called ``name`` (its dotted path, Celery's default name).
+
+    Services start work by name, so a service never imports the tasks module that calls it
+    (Celery's own advice against circular imports); each app imports its tasks in ``ready()``.
+    """
+    from celery import current_app
+
+    return current_app.tasks[name]
+
+
 def run_task(task: Any, *args: Any) -> None:
-    """Run the Celery ``task`` with ``args`` once the current transaction has committed.
+    """Run the Celery ``task`` (a task, or its name) with ``args`` once the current transaction
+    has committed.
 
     Outside a transaction the callback runs at once. If the transaction rolls back, nothing
     runs. Failures to queue (broker down) or of an eager run are logged, never raised into the
     request that committed: the committed state is what counts, and the task's work is retried
     from the database by a periodic sweep.
     """
+    if isinstance(task, str):
+        task = task_named(task)
     if uses_broker(task):
         callback = partial(_queue, task, args)
     else:

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 
 from weticket_wagtail.mail.models import OutboxMessage
 from weticket_wagtail.privacy.models import AuditEntry, AuditTrailImmutable, DataSubjectRequest
-from weticket_wagtail.privacy.services import export, reminders, requests
+from weticket_wagtail.privacy.services import erasure, export, reminders, requests
 from weticket_wagtail.privacy.services.deadlines import add_months, due_date, extended_due_date
 from weticket_wagtail.testing.factories import UserFactory
 
@@ -212,12 +212,12 @@ def test_the_page_says_what_happens_next_and_by_when(client):
 def test_unconfirmed_requests_expire_and_forget_what_was_typed():
     req = requests.submit_request(kind=Kind.ERASURE, email="sam@example.net", details="secret")
     later = timezone.now() + datetime.timedelta(hours=80)
-    assert requests.expire_unconfirmed(now=later) == 1
+    assert erasure.expire_unconfirmed(now=later) == 1
     req.refresh_from_db()
     assert req.status == Status.EXPIRED and req.email == "" and req.details == ""
     confirm = OutboxMessage.objects.get(object_ref=req.object_ref)
     assert confirm.to == "" and "sam@example.net" not in confirm.body_text
-    assert requests.expire_unconfirmed(now=later) == 0
+    assert erasure.expire_unconfirmed(now=later) == 0
 
 
 def test_daily_reminders_go_once_to_each_handler(settings):

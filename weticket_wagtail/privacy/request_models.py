@@ -7,10 +7,12 @@ Imported by :mod:`weticket_wagtail.privacy.models`; the logic is in
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -329,6 +331,15 @@ class SubjectFlag(models.Model):
 
 # --- the request page ------------------------------------------------------------------------
 
+_request_form_view: Callable[..., HttpResponse]
+
+
+def serve_request_form_with(view: Callable[..., HttpResponse]) -> None:
+    """Make ``view(request, page=...)`` serve request pages (the app's ``ready()`` passes
+    :func:`~weticket_wagtail.privacy.intake.handle_request_form`)."""
+    global _request_form_view
+    _request_form_view = view
+
 
 class AbstractPrivacyRequestPage(Page):
     """A page with the form people use to exercise their rights; editors place it anywhere.
@@ -355,9 +366,7 @@ class AbstractPrivacyRequestPage(Page):
         abstract = True
 
     def serve(self, request, *args, **kwargs):
-        from .intake import handle_request_form
-
-        return handle_request_form(request, page=self)
+        return _request_form_view(request, page=self)
 
 
 class PrivacyRequestPage(AbstractPrivacyRequestPage):

@@ -37,7 +37,7 @@ from celery import shared_task
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.tasks_runtime import run_task, uses_broker
 
-from .services import campaigns, erasure, reminders, requests
+from .services import campaigns, erasure, reminders
 
 #: A waiting campaign is looked at again after at most this many seconds.
 MAX_COUNTDOWN = 300
@@ -89,7 +89,7 @@ def finish_erasure_task(request_pk: int) -> bool:
 def sweep_requests_task() -> dict[str, int]:
     """Expire unconfirmed requests and finish erasures waiting for their last email."""
     return {
-        "expired": requests.expire_unconfirmed(),
+        "expired": erasure.expire_unconfirmed(),
         "erasures_finished": erasure.finish_pending_erasures(),
     }
 

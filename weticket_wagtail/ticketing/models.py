@@ -19,11 +19,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    InlinePanel,
-    MultiFieldPanel,
-    TitleFieldPanel,
 )
-from wagtail.admin.widgets.slug import SlugInput
 from wagtail.models import Orderable
 from wagtail.search import index
 
@@ -31,7 +27,6 @@ from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.fields import EncryptedTextField
 from weticket_wagtail.money import site_currency
 
-from .panels import EmbedSnippetPanel, MembersPanel
 from .validators import (
     normalise_origin,
     parse_origins,
@@ -146,30 +141,6 @@ class Organisation(ClusterableModel):
     collect_address = models.BooleanField(_("ask buyers for their address"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    panels = [
-        MultiFieldPanel(
-            [FieldPanel("name"), FieldPanel("slug"), FieldPanel("contact_email")],
-            heading=_("Organisation"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("logo"),
-                FieldRowPanel([FieldPanel("primary_colour"), FieldPanel("accent_colour")]),
-                FieldPanel("font"),
-            ],
-            heading=_("Branding"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("collect_phone"), FieldPanel("collect_address")],
-            heading=_("Checkout"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("site"), FieldPanel("embed_origins"), FieldPanel("mollie_api_key")],
-            heading=_("Integration"),
-        ),
-        MembersPanel("memberships", heading=_("Members"), label=_("Member")),
-    ]
-
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -253,16 +224,6 @@ class SaleState(models.TextChoices):
     SOLD_OUT = "sold_out", _("Sold out")
 
 
-class EventTitlePanel(TitleFieldPanel):
-    """The title fills in the slug as you type (Wagtail's sync controllers, as on pages), until
-    the event is published: from then on its shop URL stays put."""
-
-    class BoundPanel(TitleFieldPanel.BoundPanel):
-        def get_should_apply(self) -> bool:
-            instance = self.instance
-            return not (instance is not None and instance.pk and instance.is_published)
-
-
 class Event(index.Indexed, ClusterableModel):
     """Something people buy tickets for."""
 
@@ -303,20 +264,6 @@ class Event(index.Indexed, ClusterableModel):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    panels = [
-        FieldPanel("organisation"),
-        EventTitlePanel("title", placeholder=False),
-        # ASCII like the field; Wagtail's slugify would otherwise keep letters such as "é".
-        FieldPanel("slug", widget=SlugInput(attrs={"data-w-slug-allow-unicode-value": False})),
-        FieldPanel("description"),
-        FieldRowPanel([FieldPanel("venue"), FieldPanel("address")]),
-        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
-        FieldPanel("image"),
-        FieldRowPanel([FieldPanel("is_published"), FieldPanel("is_archived")]),
-        InlinePanel("ticket_types", heading=_("Ticket types"), label=_("Ticket type")),
-        EmbedSnippetPanel(heading=_("Embed on another website")),
-    ]
 
     search_fields = [
         index.SearchField("title"),

@@ -1,5 +1,5 @@
-"""Admin panels of organisations and events: the shop link and embed snippet, and the
-members."""
+"""The edit screens of organisations and events: their panels, the shop link and embed
+snippet, and the members. Admin code: models never import it (the viewsets do)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,19 @@ from urllib.parse import urlsplit
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import InlinePanel, Panel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    Panel,
+    TitleFieldPanel,
+)
+from wagtail.admin.widgets.slug import SlugInput
 
 from weticket_wagtail.conf import weticket_settings
 
+from .forms import MembershipAdminForm
 from .links import embed_url, shop_url
 
 
@@ -68,8 +77,6 @@ class MembersPanel(InlinePanel):
     username or email address, never picked from a list of users."""
 
     def get_form_options(self):
-        from .forms import MembershipAdminForm
-
         options = super().get_form_options()
         options["formsets"][self.relation_name]["form"] = MembershipAdminForm
         return options
@@ -84,3 +91,55 @@ class MembersPanel(InlinePanel):
 
         def is_shown(self):
             return self.form is not None and super().is_shown()
+
+
+class EventTitlePanel(TitleFieldPanel):
+    """The title fills in the slug as you type (Wagtail's sync controllers, as on pages), until
+    the event is published: from then on its shop URL stays put."""
+
+    class BoundPanel(TitleFieldPanel.BoundPanel):
+        def get_should_apply(self) -> bool:
+            instance = self.instance
+            return not (instance is not None and instance.pk and instance.is_published)
+
+
+#: The organisation's edit screen (the viewset puts the payments warning on top).
+ORGANISATION_PANELS = [
+    MultiFieldPanel(
+        [FieldPanel("name"), FieldPanel("slug"), FieldPanel("contact_email")],
+        heading=_("Organisation"),
+    ),
+    MultiFieldPanel(
+        [
+            FieldPanel("logo"),
+            FieldRowPanel([FieldPanel("primary_colour"), FieldPanel("accent_colour")]),
+            FieldPanel("font"),
+        ],
+        heading=_("Branding"),
+    ),
+    MultiFieldPanel(
+        [FieldPanel("collect_phone"), FieldPanel("collect_address")],
+        heading=_("Checkout"),
+    ),
+    MultiFieldPanel(
+        [FieldPanel("site"), FieldPanel("embed_origins"), FieldPanel("mollie_api_key")],
+        heading=_("Integration"),
+    ),
+    MembersPanel("memberships", heading=_("Members"), label=_("Member")),
+]
+
+
+#: The event's edit screen (the viewset puts the payments warning on top).
+EVENT_PANELS = [
+    FieldPanel("organisation"),
+    EventTitlePanel("title", placeholder=False),
+    # ASCII like the field; Wagtail's slugify would otherwise keep letters such as "é".
+    FieldPanel("slug", widget=SlugInput(attrs={"data-w-slug-allow-unicode-value": False})),
+    FieldPanel("description"),
+    FieldRowPanel([FieldPanel("venue"), FieldPanel("address")]),
+    FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+    FieldPanel("image"),
+    FieldRowPanel([FieldPanel("is_published"), FieldPanel("is_archived")]),
+    InlinePanel("ticket_types", heading=_("Ticket types"), label=_("Ticket type")),
+    EmbedSnippetPanel(heading=_("Embed on another website")),
+]

@@ -21,6 +21,7 @@ from weticket_wagtail.viewsets import PolicyViewSetMixin
 
 from .forms import EventAdminForm, OrganisationAdminForm
 from .models import Event, Organisation
+from .panels import EVENT_PANELS, ORGANISATION_PANELS
 from .payment_warnings import PaymentsReadinessPanel
 from .permissions import policy_for, scope_queryset
 from .services.archiving import archive_event, event_removal_blocker, forget_holds_that_are_over
@@ -91,7 +92,7 @@ class OrganisationViewSet(ScopedModelViewSet):
     organisation_path = "pk"
 
     def get_edit_handler(self):
-        panels = [PaymentsReadinessPanel(heading=_("Payments")), *Organisation.panels]
+        panels = [PaymentsReadinessPanel(heading=_("Payments")), *ORGANISATION_PANELS]
         return ObjectList(panels, base_form_class=OrganisationAdminForm).bind_to_model(Organisation)
 
 
@@ -186,7 +187,7 @@ class EventViewSet(ScopedModelViewSet):
     delete_view_class = EventDeleteView
 
     def get_edit_handler(self):
-        panels = [PaymentsReadinessPanel(heading=_("Payments")), *Event.panels]
+        panels = [PaymentsReadinessPanel(heading=_("Payments")), *EVENT_PANELS]
         return ObjectList(panels, base_form_class=EventAdminForm).bind_to_model(Event)
 
 

@@ -9,11 +9,10 @@ shared page cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from cookie_consent.conf import settings as cookie_consent_settings
-from cookie_consent.models import CookieGroup
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -26,6 +25,7 @@ from weticket_wagtail.conf import weticket_settings
 
 from ..services.versions import statement_url
 from .cache import generation
+from .catalogue import CookieInfo, GroupInfo, cookie_groups  # noqa: F401 - re-exported
 from .models import ConsentSettings
 from .reconsent import policy_marker
 
@@ -34,63 +34,6 @@ FRAGMENTS = {
     "banner": "weticket_wagtail/privacy/consent/banner.html",
     "footer": "weticket_wagtail/privacy/consent/footer.html",
 }
-
-
-@dataclass(frozen=True)
-class CookieInfo:
-    name: str
-    domain: str
-    description: str
-
-
-@dataclass(frozen=True)
-class GroupInfo:
-    """A cookie group as visitors read it: texts in one language, its version, its cookies."""
-
-    varname: str
-    name: str
-    description: str
-    is_required: bool
-    version: str
-    cookies: tuple[CookieInfo, ...] = field(default=())
-
-
-def _language_code(language: str) -> str:
-    return (language or translation.get_language() or "").split("-")[0].lower()
-
-
-def cookie_groups(language: str = "") -> list[GroupInfo]:
-    """Every cookie group in their order, with its cookies, in ``language`` (default: active).
-
-    A text in that language if there is one, else django-cookie-consent's own name and
-    description (the site's default language). Three queries.
-    """
-    code = _language_code(language)
-    groups = CookieGroup.objects.order_by("ordering", "pk").prefetch_related(
-        "texts", "cookie_set__texts"
-    )
-    result = []
-    for group in groups:
-        texts = {text.language: text for text in group.texts.all()}
-        text = texts.get(code)
-        cookies = []
-        for cookie in group.cookie_set.all():
-            cookie_texts = {t.language: t.description for t in cookie.texts.all()}
-            cookies.append(
-                CookieInfo(cookie.name, cookie.domain, cookie_texts.get(code) or cookie.description)
-            )
-        result.append(
-            GroupInfo(
-                varname=group.varname,
-                name=(text.name if text and text.name else group.name) or group.varname,
-                description=(text.description if text and text.description else "")
-                or group.description,
-                is_required=group.is_required,
-                version=group.get_version(),
-                cookies=tuple(sorted(cookies, key=lambda c: (c.name, c.domain))),
-            )
-        )
-    return result
 
 
 @dataclass(frozen=True)

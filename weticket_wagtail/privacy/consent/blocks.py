@@ -14,13 +14,16 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-# The statement's blocks are loaded with the privacy models; what reads the database (banner)
-# is imported when a block renders.
+from .catalogue import cookie_groups, group_names
+
+# The statement's blocks are loaded with the privacy models; they read the cookie groups
+# through .catalogue, which knows nothing of statements, so no import runs back to the models.
 
 MARKETING = "marketing"
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
@@ -130,12 +133,9 @@ class GatedContentBlock(blocks.StructBlock):
         return mark_safe(script + (value.get("html") or ""))  # noqa: S308 - the editor's HTML
 
     def get_context(self, value, parent_context=None):
-        from .banner import fragments
-
         context = super().get_context(value, parent_context=parent_context)
         group = self.group_of(value)
-        request = (parent_context or {}).get("request")
-        names = fragments(request).get("names", {}) if request is not None else {}
+        names = group_names(translation.get_language() or "")
         url = value.get("url") or ""
         context.update(
             group=group,
@@ -222,8 +222,6 @@ class CookieListBlock(blocks.StaticBlock):
     """The cookie groups and their cookies as they are now, in the page's language."""
 
     def get_context(self, value, parent_context=None):
-        from .banner import cookie_groups
-
         context = super().get_context(value, parent_context)
         page = (parent_context or {}).get("page")
         locale = getattr(page, "locale", None)

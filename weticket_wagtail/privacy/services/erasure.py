@@ -46,7 +46,16 @@ from ..registry import (
     any_of,
     personal_data,
 )
-from .requests import Action, Kind, RequestError, Status, audit, email_requester
+from .requests import (
+    Action,
+    Kind,
+    RequestError,
+    Status,
+    audit,
+    confirm_max_age,
+    email_requester,
+    summary_labels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -172,15 +181,11 @@ def erase_subject(
             notes=result.notes,
             cancel_future=cancel_future,
         )
-        from ..tasks import finish_erasure_task
-
-        run_task(finish_erasure_task, req.pk)
+        run_task("weticket_wagtail.privacy.tasks.finish_erasure_task", req.pk)
     return result
 
 
 def describe_counts(counts: dict[str, int]) -> str:
-    from .requests import summary_labels
-
     return "; ".join(f"{label}: {count}" for label, count in summary_labels(counts))
 
 
@@ -195,6 +200,35 @@ def scrub_request_emails(req: DataSubjectRequest) -> int:
     """Scrub the outbox rows about ``req`` (confirmation, answers) as erasure scrubs email."""
     rows = rows_about(req.object_ref)
     return anonymise_rows(_outbox_registration(), rows, now=timezone.now())
+
+
+def expire_unconfirmed(now: datetime | None = None) -> int:
+    """Expire requests not confirmed within ``PRIVACY_REQUEST_CONFIRM_HOURS``; return how many.
+
+    Their address was never shown to be the requester's, so what they typed is erased and the
+    confirmation emails are scrubbed; the row stays, as a count, with its type and dates.
+    """
+    now = now or timezone.now()
+    cutoff = now - confirm_max_age()
+    expired = 0
+    for pk in DataSubjectRequest.objects.filter(
+        status=Status.NEW, received_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            if not DataSubjectRequest.objects.filter(pk=pk, status=Status.NEW).update(
+                status=Status.EXPIRED,
+                completed_at=now,
+                email="",
+                name="",
+                details="",
+                order_reference="",
+            ):
+                continue
+            req = DataSubjectRequest.objects.get(pk=pk)
+            scrub_request_emails(req)
+            audit(Action.EXPIRED, request=req, by="system")
+            expired += 1
+    return expired
 
 
 def _notice_settled(req: DataSubjectRequest, now: datetime) -> bool:

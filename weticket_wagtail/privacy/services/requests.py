@@ -327,37 +327,6 @@ def default_assignee():
     )
 
 
-def expire_unconfirmed(now: datetime | None = None) -> int:
-    """Expire requests not confirmed within ``PRIVACY_REQUEST_CONFIRM_HOURS``; return how many.
-
-    Their address was never shown to be the requester's, so what they typed is erased and the
-    confirmation emails are scrubbed; the row stays, as a count, with its type and dates.
-    """
-    from .erasure import scrub_request_emails
-
-    now = now or timezone.now()
-    cutoff = now - confirm_max_age()
-    expired = 0
-    for pk in DataSubjectRequest.objects.filter(
-        status=Status.NEW, received_at__lt=cutoff
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            if not DataSubjectRequest.objects.filter(pk=pk, status=Status.NEW).update(
-                status=Status.EXPIRED,
-                completed_at=now,
-                email="",
-                name="",
-                details="",
-                order_reference="",
-            ):
-                continue
-            req = DataSubjectRequest.objects.get(pk=pk)
-            scrub_request_emails(req)
-            audit(Action.EXPIRED, request=req, by="system")
-            expired += 1
-    return expired
-
-
 # --- what the registry finds -------------------------------------------------------------------
 
 

@@ -24,7 +24,6 @@ from weticket_wagtail.tasks_runtime import run_task
 
 from ..models import AbstractPrivacyStatementPage, NotificationCampaign, PolicyVersion
 from ..sites import absolute_page_url, in_site_filter
-from ..tasks import run_campaign_task
 
 BODY_TEMPLATE = "weticket_wagtail/privacy/statement_body.html"
 _TEXT_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "tr", "caption"]
@@ -127,7 +126,7 @@ def start_campaign(version: PolicyVersion) -> NotificationCampaign | None:
         return None
     campaign, created = NotificationCampaign.objects.get_or_create(version=version)
     if created:
-        run_task(run_campaign_task, campaign.pk)
+        run_task("weticket_wagtail.privacy.tasks.run_campaign_task", campaign.pk)
     return campaign
 
 
