@@ -1,7 +1,8 @@
 """The privacy app in the Wagtail admin: registers to edit, a history nobody can edit.
 
 * Processors and retention rules are snippets (edited like any snippet; shown live by the
-  statement's blocks).
+  statement's blocks). Their forms ask what changed and whether it is material: a save that
+  changes the statement records its new versions (:mod:`.services.register_changes`).
 * Statement versions: a read-only list, each version as it was published, and a diff between
   any two versions of a page. There are no add, edit, copy, delete, history or usage views,
   and the permission policy refuses those actions to everyone.
@@ -34,6 +35,7 @@ from weticket_wagtail.viewsets import ReadOnlyModelViewSet
 from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
 from .diff import diff_versions
 from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
+from .register_forms import with_change_panel
 from .request_viewsets import DataSubjectRequestViewSet
 from .services.campaigns import progress
 
@@ -210,7 +212,16 @@ class NotificationCampaignViewSet(ReadOnlyModelViewSet):
 # --- registers -----------------------------------------------------------------------------------
 
 
-class ProcessorViewSet(SnippetViewSet):
+class StatementRegisterViewSetMixin:
+    """A register the statement shows: its form asks "About this change" and records the
+    statement's new versions (:mod:`.register_forms`)."""
+
+    def get_edit_handler(self):
+        handler = super().get_edit_handler()
+        return with_change_panel(handler, self.model).bind_to_model(self.model)
+
+
+class ProcessorViewSet(StatementRegisterViewSetMixin, SnippetViewSet):
     model = Processor
     icon = "group"
     menu_label = _("Processors")
@@ -221,7 +232,7 @@ class ProcessorViewSet(SnippetViewSet):
     ordering = ["sort_order", "name"]
 
 
-class RetentionRuleViewSet(SnippetViewSet):
+class RetentionRuleViewSet(StatementRegisterViewSetMixin, SnippetViewSet):
     model = RetentionRule
     icon = "time"
     menu_label = _("Retention schedule")

@@ -13,7 +13,8 @@
 
 Who hears of a change of a site's privacy statement (``notice``): buyers with a paid (or
 since refunded) order of an organisation on that site, the organisation's contact, and its
-staff. An organisation without a site of its own is covered by the default site's statement.
+staff (in the admin language each chose). An organisation without a site of its own is covered
+by the default site's statement.
 Never the address of an order that was not paid: nobody confirmed it.
 
 Registered from :meth:`TicketingConfig.ready`, with the tenant seam (which organisations a
@@ -22,6 +23,7 @@ staff member sees requests of).
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from weticket_wagtail.privacy.categories import Audience, DataCategory
@@ -43,6 +45,9 @@ from .permissions import organisation_ids_for
 
 C = DataCategory
 ORDER = Order._meta.label_lower
+#: Staff are written to in the admin language they chose (Wagtail's account settings); empty:
+#: the site's default language.
+STAFF_LANGUAGE = "user__wagtail_userprofile__preferred_language"
 #: Orders whose buyer confirmed their address by paying (or by a free order's confirmation).
 CONFIRMED = (Order.Status.PAID, Order.Status.REFUNDED)
 
@@ -186,6 +191,7 @@ def register() -> None:
         role="member",
         email="user__email",
         name="user__first_name",
+        language=STAFF_LANGUAGE if apps.is_installed("wagtail.users") else "",
         audience=Audience.ORGANISER,
         categories=[C.EMAIL],
         fields=[personal("user", C.CONTACT, Anonymise.NULL)],

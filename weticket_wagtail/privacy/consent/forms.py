@@ -4,7 +4,9 @@ Each form gets a name and/or description field per content language (Wagtail's
 ``WAGTAIL_CONTENT_LANGUAGES``, else ``LANGUAGES``), stored as :class:`~.models.CookieGroupText`
 and :class:`~.models.CookieText` rows; django-cookie-consent's own ``name`` and ``description``
 follow the site's default language. Saving a change of an existing group or cookie asks every
-visitor again (a new version), unless the editor says it is only a correction.
+visitor again (a new version), unless the editor says it is only a correction. The cookie list
+is part of the privacy statement, so the forms also ask "About this change"
+(:class:`~weticket_wagtail.privacy.register_forms.StatementChangeFormMixin`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.coreutils import get_content_languages
 
+from ..register_forms import StatementChangeFormMixin
 from .models import CookieGroupText, CookieText
 from .reconsent import ask_again_for_cookie, ask_again_for_group
 
@@ -87,7 +90,7 @@ class TranslatedTextsForm(WagtailAdminModelForm):
         raise NotImplementedError
 
 
-class CookieGroupFormBase(TranslatedTextsForm):
+class CookieGroupFormBase(StatementChangeFormMixin, TranslatedTextsForm):
     text_model = CookieGroupText
     text_parent = "cookiegroup"
     text_fields = ("name", "description")
@@ -97,7 +100,7 @@ class CookieGroupFormBase(TranslatedTextsForm):
         ask_again_for_group(instance)
 
 
-class CookieFormBase(TranslatedTextsForm):
+class CookieFormBase(StatementChangeFormMixin, TranslatedTextsForm):
     text_model = CookieText
     text_parent = "cookie"
     text_fields = ("description",)

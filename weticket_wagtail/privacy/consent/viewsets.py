@@ -20,6 +20,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from weticket_wagtail.permissions import ViewOnlyPermissionPolicy
 from weticket_wagtail.viewsets import ReadOnlyModelViewSet
 
+from ..register_forms import change_panel
 from .forms import content_languages, cookie_form_class, cookie_group_form_class
 from .models import ConsentRecord
 
@@ -59,6 +60,7 @@ class CookieGroupViewSet(ModelViewSet):
             FieldRowPanel([FieldPanel("is_required"), FieldPanel("is_deletable")]),
             *_language_panels(with_name=True),
             FieldPanel("ask_again"),
+            change_panel(),
         ]
         return ObjectList(panels, base_form_class=cookie_group_form_class()).bind_to_model(
             CookieGroup
@@ -92,6 +94,7 @@ class CookieViewSet(ModelViewSet):
             FieldRowPanel([FieldPanel("domain"), FieldPanel("path")]),
             *_language_panels(with_name=False),
             FieldPanel("ask_again"),
+            change_panel(),
         ]
         return ObjectList(panels, base_form_class=cookie_form_class()).bind_to_model(Cookie)
 

@@ -89,6 +89,29 @@ def record_version(
     material flag come from the published content; the first version is never material. A
     material version starts its notification campaign after the commit.
     """
+    return record_statement(
+        page,
+        summary=page.change_summary or "",
+        material=bool(page.change_is_material),
+        revision_id=getattr(revision, "pk", None),
+        user=user or getattr(revision, "user", None),
+    )
+
+
+def record_statement(
+    page: AbstractPrivacyStatementPage,
+    *,
+    summary: str = "",
+    material: bool = False,
+    revision_id: int | None = None,
+    user=None,
+) -> PolicyVersion | None:
+    """Record ``page`` as it renders now as its next version, unless nothing visible changed.
+
+    The engine of :func:`record_version` and of register changes
+    (:mod:`.register_changes`): the page row is locked, the statement rendered with the live
+    blocks' data as this transaction sees it, and compared with the latest version's hash.
+    """
     with transaction.atomic():
         Page.objects.select_for_update().filter(pk=page.pk).values_list("pk").first()
         html = render_statement(page)
@@ -106,10 +129,10 @@ def record_version(
             rendered_text=statement_text(html),
             body_json=page.body.get_prep_value(),
             content_hash=digest,
-            revision_id=getattr(revision, "pk", None),
-            published_by=_person(user or getattr(revision, "user", None)),
-            change_summary=(page.change_summary or "").strip(),
-            is_material=bool(page.change_is_material) and number > 1,
+            revision_id=revision_id,
+            published_by=_person(user),
+            change_summary=(summary or "").strip(),
+            is_material=bool(material) and number > 1,
         )
         if version.is_material:
             start_campaign(version)
