@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -813,3 +814,89 @@ def _lock_timeout() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '5s'")
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationSales:
+    """One organisation's figures for the dashboard (amounts in the site's currency)."""
+
+    organisation_id: int
+    name: str
+    tickets_today: int
+    orders_today: int
+    revenue_today: Decimal
+    revenue_month: Decimal
+    events_on_sale: int
+    refunds_waiting: int
+
+
+def sales_overview(
+    organisations: QuerySet, *, now: datetime | None = None
+) -> list[OrganisationSales]:
+    """Today's sales, today's and this month's revenue (orders paid in the site's time zone,
+    less nothing: gross), events on sale and refunds waiting (owed, or accepted by the provider
+    but not paid out yet), for each of ``organisations`` (already scoped to the user).
+
+    Five aggregate queries, whatever the number of organisations or orders.
+    """
+    from weticket_wagtail.ticketing.models import Event
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    rows = list(organisations.order_by("name", "pk").values_list("pk", "name")[:50])
+    ids = [pk for pk, _name in rows]
+    sold = Order.objects.filter(
+        organisation_id__in=ids,
+        paid_at__gte=month,
+        status__in=(Order.Status.PAID, Order.Status.REFUNDED),
+    )
+    orders = {
+        row["organisation_id"]: row
+        for row in sold.values("organisation_id").annotate(
+            orders_today=Count("pk", filter=Q(paid_at__gte=today)),
+            revenue_today=Sum("total", filter=Q(paid_at__gte=today)),
+            revenue_month=Sum("total"),
+        )
+    }
+    tickets = dict(
+        Ticket.objects.filter(order__organisation_id__in=ids, order__paid_at__gte=today)
+        .values("order__organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("order__organisation_id", "n")
+    )
+    events = dict(
+        Event.objects.filter(
+            organisation_id__in=ids, is_published=True, is_archived=False, starts_at__gt=now
+        )
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    waiting = dict(
+        Refund.objects.filter(payment__order__organisation_id__in=ids)
+        .filter(
+            Q(status=Refund.Status.CREATED, mollie_id__isnull=True) | Q(status__in=REFUND_IN_FLIGHT)
+        )
+        .values("payment__order__organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("payment__order__organisation_id", "n")
+    )
+    zero = Decimal("0")
+    return [
+        OrganisationSales(
+            organisation_id=pk,
+            name=name,
+            tickets_today=tickets.get(pk, 0),
+            orders_today=orders.get(pk, {}).get("orders_today", 0),
+            revenue_today=orders.get(pk, {}).get("revenue_today") or zero,
+            revenue_month=orders.get(pk, {}).get("revenue_month") or zero,
+            events_on_sale=events.get(pk, 0),
+            refunds_waiting=waiting.get(pk, 0),
+        )
+        for pk, name in rows
+    ]
