@@ -458,7 +458,7 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
             currency=self.object.currency,
             valid_tickets=tickets,
             initial={
-                "amount": None if tickets else self.left,
+                "amount": self.left,  # used only when refunding an amount
                 "what": RefundForm.TICKETS if tickets else RefundForm.AMOUNT,
             },
         )
