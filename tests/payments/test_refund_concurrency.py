@@ -68,3 +68,42 @@ def test_concurrent_confirmations_refund_exactly_once(shop, mollie, amounts):
     assert [r["amount"]["value"] for r in mollie.refunds.values()] == [amounts[0]]
     order.refresh_from_db()
     assert order.amount_refunded == Decimal(amounts[0])
+
+
+def test_two_staff_refunding_the_same_ticket_at_once_refund_it_once(shop, mollie):
+    """Both see the ticket valid and confirm at the same instant: the ticket's compare-and-set
+    under the payment's lock lets exactly one of them refund it; the other is told why."""
+    order, _payment = shop["paid"](shop["event_a"], shop["regular"], 3, "three@alpha.example")
+    ticket = order.tickets.order_by("pk").first()
+    url = reverse("weticket_orders:refund", args=[order.pk])
+    clients = []
+    for _ in range(2):
+        client = Client()
+        client.force_login(shop["member"])
+        clients.append(client)
+    start = threading.Barrier(2)
+
+    def confirm(index: int) -> str:
+        try:
+            start.wait()
+            response = clients[index].post(
+                url, {"what": "tickets", "tickets": [str(ticket.pk)], "confirm": "1"}
+            )
+            if response.status_code == 302:
+                return "refunded"
+            return " ".join(response.content.decode().split())
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(confirm, range(2)))
+
+    assert outcomes.count("refunded") == 1, outcomes
+    refused = next(o for o in outcomes if o != "refunded")
+    # Whoever came second sees the ticket gone from the choices, or the refusal itself.
+    assert "refunded or cancelled meanwhile" in refused or "Select a valid choice" in refused
+    refund = Refund.objects.get()
+    assert list(refund.tickets.values_list("pk", flat=True)) == [ticket.pk]
+    assert [r["amount"]["value"] for r in mollie.refunds.values()] == ["24.50"]
+    statuses = sorted(order.tickets.values_list("status", flat=True))
+    assert statuses == ["refunded", "valid", "valid"]

@@ -235,6 +235,8 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     tickets = list(order.tickets.select_related("line"))
     if order.status == Order.Status.PAID:
         for ticket in tickets:  # what the door scanner reads, as on the PDF
+            if not ticket.is_valid:
+                continue  # a refunded ticket shows no code to scan
             token = ticket_token(ticket, order.organisation, order.event.slug)
             ticket.qr_svg = ticket_qr_svg(
                 token, _("QR code of ticket %(code)s") % {"code": ticket.code}

@@ -32,6 +32,7 @@ REFUND_REFUSED = "weticket.refund.refuse"
 CONFIRMATION_RESENT = "weticket.order.resend_confirmation"
 ORDER_EXPORTED = "weticket.order.export"
 PAYMENT_NOT_APPLIED = "weticket.payment.not_applied"
+TICKETS_REFUNDED = "weticket.tickets.refund"
 
 
 def log_order_action(order: Order, action: str, *, user=None, **data: Any) -> None:
@@ -108,12 +109,15 @@ class _RefundFormatter(LogFormatter):
 
     def format_message(self, log_entry) -> str:
         data = log_entry.data or {}
-        return self.template % {
+        message = self.template % {
             "amount": _amount(log_entry),
             "refund": data.get("refund", ""),
             "provider_id": data.get("provider_id", ""),
             "error": data.get("error", ""),
         }
+        if data.get("tickets"):
+            message += " " + _("(tickets %(codes)s)") % {"codes": ", ".join(data["tickets"])}
+        return message
 
 
 class ConfirmationResent(LogFormatter):
@@ -139,6 +143,17 @@ class PaymentNotApplied(LogFormatter):
             "Paid, but the order could not be confirmed after %(attempts)s attempts; "
             "the payment is refunded: %(error)s"
         ) % {"attempts": data.get("attempts", ""), "error": data.get("error", "")}
+
+
+class TicketsRefunded(LogFormatter):
+    label = _("Tickets refunded")
+
+    def format_message(self, log_entry) -> str:
+        data = log_entry.data or {}
+        return _("Tickets %(codes)s refunded (%(amount)s paid back)") % {
+            "codes": ", ".join(data.get("tickets", [])),
+            "amount": _amount(log_entry),
+        }
 
 
 def _refund_formatter(label, template) -> type[LogFormatter]:
@@ -171,6 +186,7 @@ FORMATTERS = {
     CONFIRMATION_RESENT: ConfirmationResent,
     ORDER_EXPORTED: OrderExported,
     PAYMENT_NOT_APPLIED: PaymentNotApplied,
+    TICKETS_REFUNDED: TicketsRefunded,
 }
 
 

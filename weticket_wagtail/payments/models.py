@@ -138,6 +138,16 @@ class Refund(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    tickets = models.ManyToManyField(
+        "weticket_ticketing.Ticket",
+        verbose_name=_("tickets"),
+        blank=True,
+        related_name="refunds",
+        help_text=_(
+            "The tickets this refund pays back (refunded when it was made); none for an amount "
+            "refunded as a goodwill gesture."
+        ),
+    )
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     attempts = models.PositiveIntegerField(
         _("attempts"), default=0, help_text=_("How often the refund was sent to the provider.")

@@ -157,7 +157,8 @@ def register() -> None:
         "origin",
         "attempts",
         "next_attempt_at",
-        reason="where a refund stands",
+        "tickets",
+        reason="where a refund stands and which tickets it pays back",
     )
     personal_data.register_erasure_step(
         "weticket_payments.cancel_future_orders", cancel_future_orders

@@ -19,11 +19,13 @@ unsettled and is applied again by :func:`reconcile_payments`; after
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -34,7 +36,7 @@ from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.logsafe import scrub_error
 from weticket_wagtail.money import format_money
 from weticket_wagtail.tasks_runtime import run_task
-from weticket_wagtail.ticketing.models import Order
+from weticket_wagtail.ticketing.models import Order, Ticket
 from weticket_wagtail.ticketing.services import notifications
 from weticket_wagtail.ticketing.services import orders as order_service
 from weticket_wagtail.ticketing.services.errors import CheckoutError
@@ -427,10 +429,19 @@ def _sync_refund_statuses(payment: Payment, provider) -> None:
         if remote.status == refund.status:
             continue
         with transaction.atomic():
-            Refund.objects.filter(pk=refund.pk, status=refund.status).update(status=remote.status)
-            if refund.origin == Refund.Origin.AUTOMATIC and remote.status not in Refund.ALIVE:
+            changed = Refund.objects.filter(pk=refund.pk, status=refund.status).update(
+                status=remote.status
+            )
+            if not changed or remote.status in Refund.ALIVE:
+                continue
+            if refund.origin == Refund.Origin.AUTOMATIC:
                 # The provider could not pay it out after all: the buyer is still owed it.
                 owe_automatic_refund(Payment.objects.select_for_update().get(pk=payment.pk))
+            elif refund.tickets.exists():
+                # The tickets were refunded and stay so: the buyer is still owed their price.
+                owe_ticket_refund_again(
+                    refund, Payment.objects.select_for_update().get(pk=payment.pk)
+                )
 
 
 # --- refunding ----------------------------------------------------------------------------------
@@ -457,6 +468,27 @@ def owe_automatic_refund(payment: Payment) -> Refund | None:
         origin=Refund.Origin.AUTOMATIC,
         next_attempt_at=timezone.now() + REFUND_RETRY_FIRST,
     )
+    audit.log_refund_action(refund, audit.REFUND_OWED)
+    run_task(_send_refund_task(), refund.pk)
+    return refund
+
+
+def owe_ticket_refund_again(failed: Refund, payment: Payment) -> Refund | None:
+    """A refund of tickets failed at the provider after it accepted it: owe the same amount
+    (what is still refundable at most) for the same tickets, as a new refund that is sent and
+    retried like an automatic one. Run it with the payment's row locked."""
+    left = min(failed.amount, refundable_amount(payment))
+    if left <= 0:
+        return None
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=left,
+        origin=failed.origin,
+        created_by=failed.created_by,
+        reason=failed.reason,
+        next_attempt_at=timezone.now() + REFUND_RETRY_FIRST,
+    )
+    refund.tickets.set(failed.tickets.all())
     audit.log_refund_action(refund, audit.REFUND_OWED)
     run_task(_send_refund_task(), refund.pk)
     return refund
@@ -516,6 +548,87 @@ def refund_payment(
     return submit_refund(refund)
 
 
+def refund_tickets(
+    order: Order,
+    ticket_ids: Iterable[int],
+    *,
+    user=None,
+    reason: str = "",
+) -> Refund | None:
+    """Refund exactly these tickets of a paid order: each is marked refunded (its code is
+    refused at the door from now on, its seat goes back to the sale) and the buyer is refunded
+    its line's price, never more than what is still refundable on the payment.
+
+    Under the payment's and the order's row locks, every ticket is set from valid to refunded
+    by a compare-and-set; if any of them is not valid any more (another staff member refunded
+    it a moment ago, or the same confirmation arrived twice), nothing is refunded and
+    :class:`RefundError` says so. The refund row is written with its tickets in the same
+    transaction, then sent to the provider like any refund. If the provider cannot be reached
+    or refuses it, the tickets stay refunded and the refund stays owed: it is sent again
+    automatically (:func:`send_owed_refunds`) until accepted, because the buyer was promised
+    the money once the ticket stopped admitting them. Returns the refund, or ``None`` when
+    nothing was left to pay back (the tickets are refunded all the same).
+    """
+    wanted = sorted({int(pk) for pk in ticket_ids})
+    if not wanted:
+        raise RefundError(_("Choose at least one ticket to refund."), code="no_tickets")
+    with transaction.atomic():
+        payment = paid_payment(order)
+        if payment is None or not payment.mollie_id:
+            raise RefundError(_("Only paid payments can be refunded."))
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("order__organisation")
+            .get(pk=payment.pk)
+        )
+        if payment.status != Payment.Status.PAID:
+            raise RefundError(_("Only paid payments can be refunded."))
+        locked_order = Order.objects.select_for_update().get(pk=order.pk)
+        if locked_order.status != Order.Status.PAID:
+            raise RefundError(_("Only tickets of paid orders can be refunded."), code="not_paid")
+        tickets = list(
+            Ticket.objects.filter(order=locked_order, pk__in=wanted).select_related("line")
+        )
+        if len(tickets) != len(wanted):
+            raise RefundError(_("These tickets are not part of this order."), code="not_in_order")
+        price = sum((ticket.line.unit_price for ticket in tickets), Decimal("0"))
+        amount = min(price, refundable_amount(payment)).quantize(CENT)
+        voided = order_service.void_tickets(locked_order, wanted, Ticket.Status.REFUNDED)
+        if len(voided) != len(wanted):  # raising rolls the voided ones back too
+            raise RefundError(
+                _(
+                    "Some of these tickets were refunded or cancelled meanwhile. "
+                    "Check and try again."
+                ),
+                code="tickets_changed",
+            )
+        if amount <= 0:
+            # Nothing left to pay back (free tickets, or refunded as an amount before): the
+            # tickets are refunded all the same, and no money moves.
+            audit.log_order_action(
+                locked_order,
+                audit.TICKETS_REFUNDED,
+                user=user,
+                tickets=[t.code for t in tickets],
+                amount=Decimal("0"),
+                currency=payment.currency,
+            )
+            return None
+        refund = Refund.objects.create(
+            payment=payment,
+            amount=amount,
+            origin=Refund.Origin.STAFF,
+            created_by=user,
+            reason=reason[:255],
+            next_attempt_at=timezone.now() + REFUND_RETRY_FIRST,
+        )
+        refund.tickets.set(wanted)
+        audit.log_refund_action(
+            refund, audit.REFUND_REQUESTED, user=user, tickets=[t.code for t in tickets]
+        )
+    return submit_refund(refund)
+
+
 def retry_refund(refund: Refund, *, user=None) -> Refund:
     """Send an owed refund again now, at a staff member's request (same idempotency key).
 
@@ -566,7 +679,9 @@ def submit_refund(refund: Refund) -> Refund:
             ),
         )
     except RefundError as exc:
-        if refund.origin == Refund.Origin.STAFF:
+        # A staff refund of an amount fails for good; one that pays back refunded tickets is
+        # owed like an automatic one: the tickets no longer admit anyone.
+        if refund.origin == Refund.Origin.STAFF and not refund.tickets.exists():
             still_owed.update(
                 status=Refund.Status.FAILED, last_error=exc.detail, next_attempt_at=None
             )
@@ -577,6 +692,7 @@ def submit_refund(refund: Refund) -> Refund:
         raise RefundError(
             _("Mollie refused the refund: %(detail)s") % {"detail": exc.message},
             detail=exc.detail,
+            code="provider_refused",
         ) from exc
     except PaymentError as exc:
         still_owed.update(last_error=exc.detail)
@@ -698,3 +814,89 @@ def _lock_timeout() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '5s'")
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationSales:
+    """One organisation's figures for the dashboard (amounts in the site's currency)."""
+
+    organisation_id: int
+    name: str
+    tickets_today: int
+    orders_today: int
+    revenue_today: Decimal
+    revenue_month: Decimal
+    events_on_sale: int
+    refunds_waiting: int
+
+
+def sales_overview(
+    organisations: QuerySet, *, now: datetime | None = None
+) -> list[OrganisationSales]:
+    """Today's sales, today's and this month's revenue (orders paid in the site's time zone,
+    less nothing: gross), events on sale and refunds waiting (owed, or accepted by the provider
+    but not paid out yet), for each of ``organisations`` (already scoped to the user).
+
+    Five aggregate queries, whatever the number of organisations or orders.
+    """
+    from weticket_wagtail.ticketing.models import Event
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    rows = list(organisations.order_by("name", "pk").values_list("pk", "name")[:50])
+    ids = [pk for pk, _name in rows]
+    sold = Order.objects.filter(
+        organisation_id__in=ids,
+        paid_at__gte=month,
+        status__in=(Order.Status.PAID, Order.Status.REFUNDED),
+    )
+    orders = {
+        row["organisation_id"]: row
+        for row in sold.values("organisation_id").annotate(
+            orders_today=Count("pk", filter=Q(paid_at__gte=today)),
+            revenue_today=Sum("total", filter=Q(paid_at__gte=today)),
+            revenue_month=Sum("total"),
+        )
+    }
+    tickets = dict(
+        Ticket.objects.filter(order__organisation_id__in=ids, order__paid_at__gte=today)
+        .values("order__organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("order__organisation_id", "n")
+    )
+    events = dict(
+        Event.objects.filter(
+            organisation_id__in=ids, is_published=True, is_archived=False, starts_at__gt=now
+        )
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    waiting = dict(
+        Refund.objects.filter(payment__order__organisation_id__in=ids)
+        .filter(
+            Q(status=Refund.Status.CREATED, mollie_id__isnull=True) | Q(status__in=REFUND_IN_FLIGHT)
+        )
+        .values("payment__order__organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("payment__order__organisation_id", "n")
+    )
+    zero = Decimal("0")
+    return [
+        OrganisationSales(
+            organisation_id=pk,
+            name=name,
+            tickets_today=tickets.get(pk, 0),
+            orders_today=orders.get(pk, {}).get("orders_today", 0),
+            revenue_today=orders.get(pk, {}).get("revenue_today") or zero,
+            revenue_month=orders.get(pk, {}).get("revenue_month") or zero,
+            events_on_sale=events.get(pk, 0),
+            refunds_waiting=waiting.get(pk, 0),
+        )
+        for pk, name in rows
+    ]

@@ -43,13 +43,13 @@ from wagtail.admin.widgets.button import Button
 from weticket_wagtail.mail.reports import messages_about
 from weticket_wagtail.money import format_money, site_currency
 from weticket_wagtail.privacy.request_viewsets import rectify_record_url
-from weticket_wagtail.ticketing.models import Event, Order
+from weticket_wagtail.ticketing.models import Event, Order, Ticket
 from weticket_wagtail.ticketing.permissions import OrganisationScopedPolicy, scope_queryset
 from weticket_wagtail.ticketing.viewsets import ScopedModelViewSet, TicketsViewSetGroup
 from weticket_wagtail.viewsets import ReadOnlyViewSetMixin
 
 from .audit import order_history
-from .errors import PaymentError
+from .errors import PaymentError, PaymentUnavailable
 from .models import Payment, Refund
 from .services import (
     has_owed_refunds,
@@ -59,6 +59,7 @@ from .services import (
     payment_for_export,
     record_export,
     refund_payment,
+    refund_tickets,
     resend_confirmation,
     retry_refund,
 )
@@ -274,14 +275,43 @@ class OrderInspectView(InspectView):
 
 
 class RefundForm(forms.Form):
-    """How much to refund; never more than what is still refundable."""
+    """What to refund: tickets (chosen one by one, or every valid ticket of an order line),
+    which stop being valid and are paid back at their price; or an amount only, a goodwill
+    gesture that leaves every ticket valid. Never more than what is still refundable.
 
+    Without ``what`` (older forms, scripts) an amount is meant, unless tickets are chosen.
+    """
+
+    TICKETS = "tickets"
+    AMOUNT = "amount"
+
+    what = forms.ChoiceField(
+        label=gettext_lazy("What to refund"),
+        choices=[
+            (TICKETS, gettext_lazy("Tickets: they stop being valid and their price is paid back")),
+            (AMOUNT, gettext_lazy("An amount only (goodwill): every ticket stays valid")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    lines = forms.MultipleChoiceField(
+        label=gettext_lazy("Every valid ticket of"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    tickets = forms.MultipleChoiceField(
+        label=gettext_lazy("Tickets"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     amount = forms.DecimalField(
         label=gettext_lazy("Amount"),
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
         localize=True,
+        required=False,
+        help_text=gettext_lazy("Only for an amount refund."),
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
@@ -290,20 +320,75 @@ class RefundForm(forms.Form):
         help_text=gettext_lazy("Optional. Mollie shows it to the buyer as the refund description."),
     )
 
-    def __init__(self, *args, refundable: Decimal, currency: str | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        refundable: Decimal,
+        currency: str | None = None,
+        valid_tickets: list[Ticket] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.refundable = refundable
         self.currency = currency or site_currency()
+        self.valid_tickets = list(valid_tickets or [])
         self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": self.currency}
+        self.fields["tickets"].choices = [
+            (
+                str(ticket.pk),
+                f"{ticket.code} – {ticket.line.name} – "
+                f"{format_money(ticket.line.unit_price, self.currency)}",
+            )
+            for ticket in self.valid_tickets
+        ]
+        by_line: dict[int, list[Ticket]] = {}
+        for ticket in self.valid_tickets:
+            by_line.setdefault(ticket.line_id, []).append(ticket)
+        self.tickets_by_line = by_line
+        self.fields["lines"].choices = [
+            (
+                str(line_id),
+                _("%(name)s (%(count)s valid)")
+                % {"name": tickets[0].line.name, "count": len(tickets)},
+            )
+            for line_id, tickets in by_line.items()
+        ]
+        if not self.valid_tickets:
+            for name in ("what", "lines", "tickets"):
+                del self.fields[name]
 
-    def clean_amount(self) -> Decimal:
+    def clean_amount(self) -> Decimal | None:
         amount = self.cleaned_data["amount"]
-        if amount > self.refundable:
+        if amount is not None and amount > self.refundable:
             raise forms.ValidationError(
                 _("At most %(amount)s can still be refunded.")
                 % {"amount": format_money(self.refundable, self.currency)}
             )
         return amount
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        chosen = {int(pk) for pk in cleaned.get("tickets") or []}
+        for line_id in cleaned.get("lines") or []:
+            chosen.update(t.pk for t in self.tickets_by_line.get(int(line_id), []))
+        what = cleaned.get("what") or (self.TICKETS if chosen else self.AMOUNT)
+        cleaned["what"] = what
+        cleaned["chosen_tickets"] = [t for t in self.valid_tickets if t.pk in chosen]
+        if what == self.TICKETS:
+            if not chosen:
+                self.add_error("tickets", _("Choose the tickets to refund, or an order line."))
+        elif cleaned.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Enter the amount to refund."))
+        return cleaned
+
+    @property
+    def tickets_amount(self) -> Decimal:
+        """What the chosen tickets are paid back: their prices, capped by the refundable."""
+        price = sum(
+            (t.line.unit_price for t in self.cleaned_data.get("chosen_tickets", [])),
+            Decimal("0"),
+        )
+        return min(price, self.refundable)
 
 
 class OrderObjectView(PermissionCheckedMixin, BaseObjectMixin):
@@ -360,12 +445,22 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
             {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
         ]
 
+    def valid_tickets(self) -> list[Ticket]:
+        if self.object.status != Order.Status.PAID:
+            return []
+        return list(self.object.tickets.filter(status=Ticket.Status.VALID).select_related("line"))
+
     def get_form(self, data=None) -> RefundForm:
+        tickets = self.valid_tickets()
         return RefundForm(
             data,
             refundable=self.left,
             currency=self.object.currency,
-            initial={"amount": self.left},
+            valid_tickets=tickets,
+            initial={
+                "amount": self.left,  # used only when refunding an amount
+                "what": RefundForm.TICKETS if tickets else RefundForm.AMOUNT,
+            },
         )
 
     def get(self, request, *args, **kwargs):
@@ -383,6 +478,8 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
             return self.render_step(form)
         if request.POST.get("confirm") != "1":
             return self.render_step(form, confirming=True)
+        if form.cleaned_data["what"] == RefundForm.TICKETS:
+            return self.refund_chosen_tickets(form)
         amount = form.cleaned_data["amount"]
         try:
             refund_payment(
@@ -403,6 +500,50 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
             % {
                 "amount": format_money(amount, self.object.currency),
                 "reference": self.object.reference,
+            },
+        )
+        return HttpResponseRedirect(self.get_inspect_url())
+
+    def refund_chosen_tickets(self, form: RefundForm):
+        """Refund the chosen tickets. Once they are refunded (the provider may still have to
+        accept the money), the staff member is told so, even if the provider is down."""
+        tickets = form.cleaned_data["chosen_tickets"]
+        codes = ", ".join(t.code for t in tickets)
+        try:
+            refund = refund_tickets(
+                self.object,
+                [t.pk for t in tickets],
+                user=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except PaymentError as exc:
+            if isinstance(exc, PaymentUnavailable) or exc.code == "provider_refused":
+                messages.warning(
+                    self.request,
+                    _(
+                        "Tickets %(codes)s are refunded and no longer valid. Mollie has not "
+                        "accepted the refund yet (%(error)s); it is saved and sent again "
+                        "automatically."
+                    )
+                    % {"codes": codes, "error": exc.message},
+                )
+                return HttpResponseRedirect(self.get_inspect_url())
+            self.payment, self.left = order_refundable(self.object)
+            fresh = self.get_form(self.request.POST)
+            fresh.is_valid()
+            fresh.add_error(None, exc.message)
+            return self.render_step(fresh)
+        amount = refund.amount if refund is not None else Decimal("0")
+        messages.success(
+            self.request,
+            _(
+                "Tickets %(codes)s of order %(reference)s are refunded and no longer valid; "
+                "%(amount)s is being paid back to the buyer."
+            )
+            % {
+                "codes": codes,
+                "reference": self.object.reference,
+                "amount": format_money(amount, self.object.currency),
             },
         )
         return HttpResponseRedirect(self.get_inspect_url())
@@ -451,7 +592,11 @@ class OrderRefundView(OrderObjectView, WagtailAdminTemplateMixin, TemplateView):
         )
         if confirming:
             context["refundable_before"] = str(self.left)
-            context["amount"] = format_money(form.cleaned_data["amount"], currency)
+            if form.cleaned_data["what"] == RefundForm.TICKETS:
+                context["chosen_tickets"] = form.cleaned_data["chosen_tickets"]
+                context["amount"] = format_money(form.tickets_amount, currency)
+            else:
+                context["amount"] = format_money(form.cleaned_data["amount"], currency)
         return self.render_to_response(context)
 
     def _can_refund(self) -> bool:

@@ -697,7 +697,18 @@ class OrderLine(models.Model):
 
 
 class Ticket(models.Model):
-    """One admission. Its code is printed and signed into the QR code."""
+    """One admission. Its code is printed and signed into the QR code.
+
+    Its ``status`` says whether it still admits someone: a refunded or cancelled ticket's code
+    is refused at the door (``services.tickets.check_ticket``). Status changes are
+    compare-and-set (``filter(status=VALID).update(...)``), so two staff members refunding the
+    same ticket at once refund it once.
+    """
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        REFUNDED = "refunded", _("Refunded")
+        CANCELLED = "cancelled", _("Cancelled")
 
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="tickets"
@@ -707,6 +718,16 @@ class Ticket(models.Model):
     )
     code = models.CharField(_("code"), max_length=32, unique=True, default=new_ticket_code)
     holder_name = models.CharField(_("holder"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.VALID,
+        help_text=_("Only valid tickets admit someone; refunded and cancelled ones are refused."),
+    )
+    status_changed_at = models.DateTimeField(
+        _("status changed at"), null=True, blank=True, help_text=_("Empty while never changed.")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -716,3 +737,7 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == self.Status.VALID

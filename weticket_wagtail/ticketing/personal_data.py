@@ -154,7 +154,9 @@ def register() -> None:
         retention=Retention.TICKETS,
         retention_from="created_at",
     )
-    personal_data.not_personal(Ticket, "order", "line", "code", "created_at")
+    personal_data.not_personal(
+        Ticket, "order", "line", "code", "status", "status_changed_at", "created_at"
+    )
     personal_data.register(
         Organisation,
         role="contact",

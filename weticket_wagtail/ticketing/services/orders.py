@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from weticket_wagtail.privacy.services.versions import version_in_force
 
-from ..models import Order, OrderLine, Reservation, ReservationLine, TicketType
+from ..models import Order, OrderLine, Reservation, ReservationLine, Ticket, TicketType
 from . import notifications
 from .availability import invalidate_event_availability
 from .errors import CheckoutError, ReservationExpired
@@ -218,9 +218,41 @@ def reopen_for_payment(order: Order) -> Order:
     return order
 
 
+def void_tickets(order: Order, ticket_ids: Iterable[int], status: str) -> list[int]:
+    """Mark the valid tickets among ``ticket_ids`` (of ``order``) ``status`` (refunded or
+    cancelled) and give their seats back to the sale; returns the primary keys this call
+    changed. Tickets that are no longer valid are left alone, so concurrent or repeated calls
+    void each ticket once (a compare-and-set on the ticket's status).
+
+    Runs in the caller's transaction (or its own): the tickets' rows are locked, then their
+    ticket types in primary-key order. A refunded or cancelled ticket frees its seat, as a
+    cancelled position does in pretix: it admits nobody, so it no longer counts as sold.
+    """
+    if status not in (Ticket.Status.REFUNDED, Ticket.Status.CANCELLED):
+        raise ValueError(f"tickets are voided as refunded or cancelled, not {status!r}")
+    with transaction.atomic():
+        rows = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .filter(order_id=order.pk, pk__in=list(ticket_ids), status=Ticket.Status.VALID)
+            .values_list("pk", "line__ticket_type_id")
+        )
+        if not rows:
+            return []
+        changed = [pk for pk, _type in rows]
+        Ticket.objects.filter(pk__in=changed, status=Ticket.Status.VALID).update(
+            status=status, status_changed_at=timezone.now()
+        )
+        freed: dict[int, int] = {}
+        for _pk, ticket_type_id in rows:
+            freed[ticket_type_id] = freed.get(ticket_type_id, 0) + 1
+        _free_seats(freed)
+        invalidate_event_availability(order.event_id)
+    return changed
+
+
 def record_refund(order: Order, *, amount_refunded: Decimal) -> None:
-    """Store the total refunded so far (from Mollie); a full refund marks the order refunded
-    and gives its tickets back to the sale."""
+    """Store the total refunded so far (from Mollie); a full refund marks the order refunded,
+    its still valid tickets refunded, and gives their seats back to the sale."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if amount_refunded <= order.amount_refunded:
@@ -228,7 +260,7 @@ def record_refund(order: Order, *, amount_refunded: Decimal) -> None:
         order.amount_refunded = amount_refunded
         fields = ["amount_refunded"]
         if amount_refunded >= order.total and order.status == Order.Status.PAID:
-            _return_capacity(order)
+            _return_capacity(order, Ticket.Status.REFUNDED)
             order.status = Order.Status.REFUNDED
             order.status_changed_at = timezone.now()
             fields += ["status", "status_changed_at"]
@@ -236,26 +268,38 @@ def record_refund(order: Order, *, amount_refunded: Decimal) -> None:
 
 
 def cancel_paid_order(order: Order) -> bool:
-    """Cancel a paid order without a refund (a free order, or one refunded elsewhere) and give
-    its tickets back to the sale. True when this call cancelled it; idempotent."""
+    """Cancel a paid order without a refund (a free order, or one refunded elsewhere): its
+    still valid tickets are cancelled and their seats go back to the sale. True when this call
+    cancelled it; idempotent."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != Order.Status.PAID:
             return False
-        _return_capacity(order)
+        _return_capacity(order, Ticket.Status.CANCELLED)
         _set_status(order, Order.Status.CANCELED, timezone.now())
     return True
 
 
-def _return_capacity(order: Order) -> None:
+def _return_capacity(order: Order, status: str) -> None:
+    """The whole order ends: void its tickets that are still valid (seats of tickets refunded
+    one by one were given back then, so they are not given back twice)."""
+    if order.tickets.exists():
+        void_tickets(order, order.tickets.values_list("pk", flat=True), status)
+        return
+    # Paid before tickets existed (data from before tickets were issued): seats by the lines.
     wanted: dict[int, int] = {}
     for line in order.lines.all():
         wanted[line.ticket_type_id] = wanted.get(line.ticket_type_id, 0) + line.quantity
-    for ticket_type in TicketType.objects.select_for_update().filter(pk__in=wanted).order_by("pk"):
-        TicketType.objects.filter(pk=ticket_type.pk).update(
-            sold_count=F("sold_count") - wanted[ticket_type.pk]
-        )
+    _free_seats(wanted)
     invalidate_event_availability(order.event_id)
+
+
+def _free_seats(freed: dict[int, int]) -> None:
+    """Take ``freed`` seats per ticket type off its sold count, locking in primary-key order."""
+    for ticket_type in TicketType.objects.select_for_update().filter(pk__in=freed).order_by("pk"):
+        TicketType.objects.filter(pk=ticket_type.pk).update(
+            sold_count=F("sold_count") - freed[ticket_type.pk]
+        )
 
 
 def _set_status(order: Order, status: str, now, extra: list[str] | None = None) -> None:

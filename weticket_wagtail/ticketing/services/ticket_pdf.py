@@ -95,6 +95,8 @@ class TicketPrint:
     holder_name: str
     order_reference: str
     price: str
+    #: Printed large in red when the ticket admits nobody (e.g. "Refunded: not valid").
+    void_notice: str = ""
 
 
 def render_qr_png(data: str, scale: int = 6) -> bytes:
@@ -276,6 +278,12 @@ def _draw_ticket(
         page.draw(inner_left, y, line, size=22, bold=True)
         y -= 9 * mm
     y -= 3 * mm
+    if ticket.void_notice:
+        canvas.setFillColor(colors.HexColor("#b91c1c"))
+        for line in page.wrap(ticket.void_notice, size=16, width=inner_width, bold=True):
+            page.draw(inner_left, y, line, size=16, bold=True)
+            y -= 7 * mm
+        y -= 3 * mm
 
     # QR code on the right with the ticket code under it.
     qr_left = inner_right - _QR_WIDTH

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import segno
 from django.utils import timezone
@@ -14,7 +15,12 @@ from weticket_wagtail.money import format_money
 
 from ..models import Order, OrderLine, Organisation, Ticket
 from .ticket_pdf import TicketPrint, render_order_pdf
-from .ticket_signing import generate_signing_keypair, sign_ticket_payload, verify_ticket_token
+from .ticket_signing import (
+    InvalidTicketToken,
+    generate_signing_keypair,
+    sign_ticket_payload,
+    verify_ticket_token,
+)
 
 
 def issue_tickets(order: Order, lines: Sequence[OrderLine]) -> list[Ticket]:
@@ -63,9 +69,101 @@ def ticket_qr_svg(token: str, title: str) -> str:
     )
 
 
+class TicketNotValid(InvalidTicketToken):
+    """A genuine ticket that admits nobody: refunded, cancelled, or of an order not paid.
+
+    A subclass of :class:`InvalidTicketToken`, so a caller that only asks "genuine?" refuses
+    it too. ``check`` is the :class:`TicketCheck` saying why.
+    """
+
+    def __init__(self, check: TicketCheck):
+        super().__init__(check.message)
+        self.check = check
+
+
+@dataclass(frozen=True)
+class TicketCheck:
+    """What the verifier says about a scanned code.
+
+    ``reason`` is stable, for machines (``valid``, ``refunded``, ``cancelled``,
+    ``order_not_paid``, ``unknown``, ``not_genuine``); ``message`` is for the person at the door,
+    in the active language. ``ticket`` is the ticket when the code is one of ours.
+    """
+
+    accepted: bool
+    reason: str
+    message: str
+    ticket: Ticket | None = None
+    payload: dict[str, str] | None = None
+
+
+def check_ticket(organisation: Organisation, token: str) -> TicketCheck:
+    """Verify a scanned token and say whether the ticket admits someone now.
+
+    Accepted only when the signature is the organisation's, the ticket exists for that
+    organisation, its status is valid and its order is paid; otherwise refused with the reason.
+    Does not record a scan (that is check-in's business).
+    """
+    try:
+        payload = verify_ticket_token(organisation.ticket_verify_key, token)
+    except InvalidTicketToken:
+        return TicketCheck(False, "not_genuine", _("This is not a genuine ticket of ours."))
+    ticket = (
+        Ticket.objects.select_related("order", "line")
+        .filter(code=payload.get("c", ""), order__organisation_id=organisation.pk)
+        .first()
+    )
+    if ticket is None:
+        return TicketCheck(False, "unknown", _("No ticket with this code."), payload=payload)
+    if ticket.status == Ticket.Status.REFUNDED:
+        return TicketCheck(
+            False,
+            "refunded",
+            _("This ticket was refunded: it is no longer valid."),
+            ticket,
+            payload,
+        )
+    if ticket.status == Ticket.Status.CANCELLED:
+        return TicketCheck(
+            False,
+            "cancelled",
+            _("This ticket was cancelled: it is no longer valid."),
+            ticket,
+            payload,
+        )
+    if ticket.order.status != Order.Status.PAID:
+        return TicketCheck(
+            False,
+            "order_not_paid",
+            _("The order of this ticket is not paid: it is not valid."),
+            ticket,
+            payload,
+        )
+    return TicketCheck(True, "valid", _("Valid ticket."), ticket, payload)
+
+
 def verify_ticket(organisation: Organisation, token: str) -> dict[str, str]:
-    """Verify a scanned token; raises ``InvalidTicketToken`` when it is not genuine."""
-    return verify_ticket_token(organisation.ticket_verify_key, token)
+    """Verify a scanned token and return its payload when the ticket admits someone.
+
+    Raises :class:`InvalidTicketToken` when it is not genuine and :class:`TicketNotValid` (a
+    subclass, carrying the :class:`TicketCheck`) when it is genuine but refunded, cancelled or
+    of an unpaid order, or unknown.
+    """
+    check = check_ticket(organisation, token)
+    if check.reason == "not_genuine":
+        raise InvalidTicketToken(check.message)
+    if not check.accepted:
+        raise TicketNotValid(check)
+    return check.payload or {}
+
+
+def void_notice(ticket: Ticket) -> str:
+    """What a refunded or cancelled ticket says about itself (empty for a valid one)."""
+    if ticket.status == Ticket.Status.REFUNDED:
+        return _("Refunded: this ticket is no longer valid.")
+    if ticket.status == Ticket.Status.CANCELLED:
+        return _("Cancelled: this ticket is no longer valid.")
+    return ""
 
 
 def order_pdf(order: Order) -> bytes:
@@ -99,6 +197,7 @@ def order_pdf(order: Order) -> bytes:
                 holder_name=ticket.holder_name,
                 order_reference=order.reference,
                 price=format_money(ticket.line.unit_price, order.currency),
+                void_notice=void_notice(ticket),
             )
             for ticket in order.tickets.all()
         ]
