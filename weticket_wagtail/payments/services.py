@@ -36,7 +36,7 @@ from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.logsafe import scrub_error
 from weticket_wagtail.money import format_money
 from weticket_wagtail.tasks_runtime import run_task
-from weticket_wagtail.ticketing.models import Order, Ticket
+from weticket_wagtail.ticketing.models import Event, Order, Ticket
 from weticket_wagtail.ticketing.services import notifications
 from weticket_wagtail.ticketing.services import orders as order_service
 from weticket_wagtail.ticketing.services.errors import CheckoutError
@@ -842,7 +842,6 @@ def sales_overview(
 
     Five aggregate queries, whatever the number of organisations or orders.
     """
-    from weticket_wagtail.ticketing.models import Event
 
     now = now or timezone.now()
     local = timezone.localtime(now)
