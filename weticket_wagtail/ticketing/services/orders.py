@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from weticket_wagtail.privacy.services.versions import version_in_force
 
 from ..models import Order, OrderLine, Reservation, ReservationLine, TicketType
+from ..signals import announce_tickets_freed
 from . import notifications
 from .availability import invalidate_event_availability
 from .errors import CheckoutError, ReservationExpired
@@ -256,6 +257,7 @@ def _return_capacity(order: Order) -> None:
             sold_count=F("sold_count") - wanted[ticket_type.pk]
         )
     invalidate_event_availability(order.event_id)
+    announce_tickets_freed(order.event_id, sorted(wanted), reason="returned")
 
 
 def _set_status(order: Order, status: str, now, extra: list[str] | None = None) -> None:
