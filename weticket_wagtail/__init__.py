@@ -9,6 +9,7 @@ INSTALLED_APPS = [
     "cookie_consent",  # django-cookie-consent: cookie groups, cookies, the choice cookie
     "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
+    "weticket_wagtail.waitinglist",
     "weticket_wagtail.payments",
     "weticket_wagtail.checkout",
     "weticket_wagtail.blocks",

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "MOLLIE_TIMEOUT": 10,
     # How long a buyer's reservation holds tickets, in minutes.
     "RESERVATION_MINUTES": 15,
+    # How long tickets offered to someone on the waiting list are held for them, in hours.
+    "WAITING_LIST_OFFER_HOURS": 24,
     # Seconds a shop page may show an event, organisation or ticket type from the cache. Every
     # save drops the cache at once; with a per-process cache (Django's local-memory cache) other
     # processes see the edit at the latest this much later. 0 switches the cache off.
@@ -46,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
     # Link to the privacy statement shown at checkout (the privacy app fills this in later).
     "PRIVACY_STATEMENT_URL": "",
     # POSTs per minute per client address on the public forms; 0 switches a limit off.
-    "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10, "consent": 60},
+    "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10, "consent": 60, "waitinglist": 10},
     # The most tickets of one ticket type in one order, whatever the ticket type allows; 0: no cap.
     "MAX_TICKETS_PER_ORDER": 10,
     # How much one client may hold of one event (see ticketing/services/hold_limits.py); 0

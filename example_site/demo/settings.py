@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "cookie_consent",
     "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
+    "weticket_wagtail.waitinglist",
     "weticket_wagtail.payments",
     "weticket_wagtail.checkout",
     "weticket_wagtail.blocks",
@@ -143,6 +144,11 @@ CELERY_BEAT_SCHEDULE = {
     "weticket-release-expired-reservations": {
         "task": "weticket_wagtail.ticketing.tasks.release_expired_reservations_task",
         "schedule": 60.0,
+    },
+    "weticket-move-expired-waiting-list-offers": {
+        "task": "weticket_wagtail.waitinglist.tasks.move_expired_offers_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "weticket-send-owed-refunds": {
         "task": "weticket_wagtail.payments.tasks.send_owed_refunds_task",

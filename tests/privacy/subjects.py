@@ -37,6 +37,7 @@ from weticket_wagtail.testing.factories import (
 from weticket_wagtail.ticketing.models import Order, OrderLine, Organisation, Reservation, Ticket
 from weticket_wagtail.ticketing.services.orders import place_order
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
+from weticket_wagtail.waitinglist.models import WaitingListEntry
 
 ORG_KEY = "test_" + "PrivKey" * 5
 
@@ -285,6 +286,21 @@ def plant_reservation(email, marker):
     Order.objects.filter(pk=order.pk).update(reservation=reservation)
 
 
+def plant_waiting_list_entry(email, marker):
+    """A confirmed place on the waiting list of a sold-out ticket type."""
+    _organisation, event, ticket_type = shop(f"Wait {marker[-6:]}")
+    now = timezone.now()
+    WaitingListEntry.objects.create(
+        event=event,
+        ticket_type=ticket_type,
+        email=email,
+        language="en",
+        consented_at=now,
+        confirmed_at=now,
+        status=WaitingListEntry.Status.WAITING,
+    )
+
+
 def plant_flag(email, marker):
     SubjectFlag.objects.create(email=email, kind="objection", reason=f"{marker}-flag-reason")
 
@@ -356,6 +372,7 @@ PLANTERS: dict[str, Callable[[str, str], None]] = {
     "weticket_ticketing.orderline:buyer": plant_order_line,
     "weticket_ticketing.ticket:holder": plant_ticket,
     "weticket_ticketing.reservation:buyer": plant_reservation,
+    "weticket_waitinglist.waitinglistentry:waiting": plant_waiting_list_entry,
     "weticket_ticketing.organisation:contact": plant_organisation,
     "weticket_ticketing.organisationmembership:member": plant_membership,
     "weticket_payments.payment:buyer": plant_payment,

@@ -42,6 +42,7 @@ from .framing import allowed_parent, apply_frame_policy
 from .presenters import shop_context
 from .ratelimit import hold_client, rate_limited
 from .refusals import csrf_protect_framed
+from .waiting_list import waiting_list_form
 
 
 def get_catalogue(organisation_slug: str, event_slug: str) -> Catalogue:
@@ -127,10 +128,13 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
                 return redirect(with_parent(url, allowed_parent(request, event.organisation)))
         else:
             status = 400
+    context = shop_context(event, form, all_types=all_types)
+    # Always empty: the page is shared between visitors (pagecache); the join view answers alone.
+    context = {**context, "waiting_list_form": waiting_list_form(context)}
     return render_framed(
         request,
         "weticket_wagtail/checkout/event_shop.html",
-        shop_context(event, form, all_types=all_types),
+        context,
         event.organisation,
         status=status,
         catalogue=catalogue if form is None else None,

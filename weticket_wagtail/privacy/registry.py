@@ -172,6 +172,7 @@ class Retention:
     STAFF_ACCOUNTS = "staff_accounts"  # organisers' admin accounts and memberships
     FORM_SUBMISSIONS = "form_submissions"  # an agency's own forms (example site)
     STATEMENT_HISTORY = "statement_history"  # who published which statement version
+    WAITING_LIST = "waiting_list"  # people waiting for sold-out tickets
 
     CODES = (
         ORDERS,
@@ -186,6 +187,7 @@ class Retention:
         STAFF_ACCOUNTS,
         FORM_SUBMISSIONS,
         STATEMENT_HISTORY,
+        WAITING_LIST,
     )
 
 

@@ -9,12 +9,32 @@ from .models import Event, Organisation, OrganisationMembership, TicketType
 from .services.availability import invalidate_event_availability
 from .services.catalogue import invalidate_catalogues
 from .services.slugs import unique_event_slug
+from .signals import announce_tickets_freed
 
 
 def ticket_type_changed(sender, instance: TicketType, **kwargs) -> None:
     if instance.event_id:
         invalidate_event_availability(instance.event_id)
     invalidate_catalogues()
+
+
+def remember_capacity(sender, instance: TicketType, raw: bool = False, **kwargs) -> None:
+    """Note the stored capacity before a save, so the save can tell whether it was raised."""
+    if raw or instance.pk is None:
+        instance._weticket_old_capacity = None
+        return
+    instance._weticket_old_capacity = (
+        TicketType.objects.filter(pk=instance.pk).values_list("capacity", flat=True).first()
+    )
+
+
+def capacity_raised(sender, instance: TicketType, raw: bool = False, **kwargs) -> None:
+    """An editor raised a capacity (or reactivated a ticket type): tickets may be free."""
+    old = getattr(instance, "_weticket_old_capacity", None)
+    if raw or old is None or not instance.event_id:
+        return
+    if instance.capacity > old:
+        announce_tickets_freed(instance.event_id, [instance.pk], reason="capacity")
 
 
 def event_changed(sender, instance: Event, **kwargs) -> None:
@@ -70,6 +90,8 @@ def connect() -> None:
         signal.connect(
             organisation_changed, sender=Organisation, dispatch_uid=f"wt-organisation-{signal}"
         )
+    pre_save.connect(remember_capacity, sender=TicketType, dispatch_uid="wt-tt-capacity")
+    post_save.connect(capacity_raised, sender=TicketType, dispatch_uid="wt-tt-capacity")
     pre_save.connect(event_slug_from_title, sender=Event, dispatch_uid="wt-event-slug")
     post_save.connect(organisation_saved, sender=Organisation, dispatch_uid="wt-org-group")
     post_delete.connect(organisation_deleted, sender=Organisation, dispatch_uid="wt-org-group")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from weticket_wagtail.privacy.services.versions import version_in_force
 
 from ..models import Order, OrderLine, Reservation, ReservationLine, Ticket, TicketType
+from ..signals import announce_tickets_freed
 from . import notifications
 from .availability import invalidate_event_availability
 from .errors import CheckoutError, ReservationExpired
@@ -247,6 +248,8 @@ def void_tickets(order: Order, ticket_ids: Iterable[int], status: str) -> list[i
             freed[ticket_type_id] = freed.get(ticket_type_id, 0) + 1
         _free_seats(freed)
         invalidate_event_availability(order.event_id)
+        # The waiting list (and any other listener) offers these seats in this transaction.
+        announce_tickets_freed(order.event_id, sorted(freed), reason="returned")
     return changed
 
 
@@ -292,6 +295,7 @@ def _return_capacity(order: Order, status: str) -> None:
         wanted[line.ticket_type_id] = wanted.get(line.ticket_type_id, 0) + line.quantity
     _free_seats(wanted)
     invalidate_event_availability(order.event_id)
+    announce_tickets_freed(order.event_id, sorted(wanted), reason="returned")
 
 
 def _free_seats(freed: dict[int, int]) -> None:

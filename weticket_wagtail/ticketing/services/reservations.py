@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from weticket_wagtail.conf import weticket_settings
 
 from ..models import Event, Reservation, ReservationLine, SaleState, TicketType, order_maximum
+from ..signals import announce_tickets_freed
 from . import hold_sql
 from .availability import (
     forget_event_availability,
@@ -225,6 +226,8 @@ def release_reservation(reservation: Reservation) -> bool:
             is_live=False
         )
         invalidate_event_availability(reservation.event_id)
+        if released:
+            announce_tickets_freed(reservation.event_id, reason="released")
     return bool(released)
 
 
@@ -234,15 +237,18 @@ def release_expired_reservations(now=None) -> int:
     Expired holds already stopped counting at their expiry (availability filters on
     ``expires_at``); this keeps the live-holds index small and the admin truthful. Reservations
     that belong to an order stay ``ordered``: a late payment may still confirm that order.
-    Client hashes that the hold limits no longer look back to are blanked.
+    Client hashes that the hold limits no longer look back to are blanked. Sends
+    :data:`~weticket_wagtail.ticketing.signals.tickets_freed` once per event with expired holds.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        lines = ReservationLine.objects.filter(is_live=True, expires_at__lte=now).update(
-            is_live=False
-        )
+        expired = ReservationLine.objects.filter(is_live=True, expires_at__lte=now)
+        freed_events = set(expired.values_list("reservation__event_id", flat=True).distinct())
+        lines = expired.update(is_live=False)
         Reservation.objects.filter(status=Reservation.Status.ACTIVE, expires_at__lte=now).update(
             status=Reservation.Status.RELEASED
         )
         forget_client_hashes(now)  # the hold limits look back no further
+        for event_id in sorted(freed_events):
+            announce_tickets_freed(event_id, reason="expired")
     return lines
