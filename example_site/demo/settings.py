@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "weticket_wagtail.privacy",
     "weticket_wagtail.ticketing",
     "weticket_wagtail.payments",
+    "weticket_wagtail.insights",
     "weticket_wagtail.checkout",
     "weticket_wagtail.blocks",
     # Wagtail
