@@ -122,8 +122,13 @@ def test_organisation_a_never_sees_bravos_figures(client, orgs):
     client.force_login(orgs["member"])
     page = client.get(reverse("weticket_insights")).content.decode()
     assert "Alpha Night" in page and "Bravo" not in page
-    assert client.get(reverse("weticket_insights"), {"organisation": orgs["org_b"].pk}).status_code == 404
-    export = client.get(reverse("weticket_insights"), {"organisation": orgs["org_b"].pk, "export": "csv"})
+    assert (
+        client.get(reverse("weticket_insights"), {"organisation": orgs["org_b"].pk}).status_code
+        == 404
+    )
+    export = client.get(
+        reverse("weticket_insights"), {"organisation": orgs["org_b"].pk, "export": "csv"}
+    )
     assert export.status_code == 404
     books = client.get(reverse("weticket_insights_bookkeeping"), {"organisation": orgs["org_b"].pk})
     assert books.status_code == 404
@@ -163,7 +168,11 @@ def test_page_query_count_does_not_grow_with_orders_or_events(client, orgs):
         assert client.get(reverse("weticket_insights")).status_code == 200
     for n in range(3):
         event_type = orgs["regular"].__class__.objects.create(
-            event=orgs["event_a"], name=f"Extra {n}", price=Decimal("5.00"), vat_rate=Decimal("9"), capacity=5
+            event=orgs["event_a"],
+            name=f"Extra {n}",
+            price=Decimal("5.00"),
+            vat_rate=Decimal("9"),
+            capacity=5,
         )
         for m in range(6):
             sell(event_type, email=f"extra{n}-{m}@example.net", when=JUNE)

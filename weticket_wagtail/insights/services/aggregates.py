@@ -179,7 +179,9 @@ def _event_rows(organisation: Organisation, orders: QuerySet[Order], k: int) -> 
         for row in OrderLine.objects.filter(order__in=orders)
         .values("ticket_type_id")
         .annotate(
-            orders=Count("order_id", distinct=True), tickets=Sum("quantity"), revenue=Sum(line_total)
+            orders=Count("order_id", distinct=True),
+            tickets=Sum("quantity"),
+            revenue=Sum(line_total),
         )
         .order_by()
     }
@@ -235,7 +237,9 @@ def _over_time(orders: QuerySet[Order], granularity: str, total: Cell, k: int) -
     for row in rows:
         bucket = row["bucket"]
         if isinstance(bucket, datetime.datetime):
-            bucket = timezone.localtime(bucket).date() if timezone.is_aware(bucket) else bucket.date()
+            bucket = (
+                timezone.localtime(bucket).date() if timezone.is_aware(bucket) else bucket.date()
+            )
         label = (
             formats.date_format(bucket, "YEAR_MONTH_FORMAT")
             if trunc is TruncMonth

@@ -145,7 +145,9 @@ def ledger(organisation: Organisation, period: Period) -> list[LedgerLine]:
     for order in sold:
         when = timezone.localdate(order.paid_at or order.created_at)
         payment = payment_for_export(order)
-        lines += _lines(when, "sale", order.reference, _split(order.total, _by_rate(order)), 1, payment)
+        lines += _lines(
+            when, "sale", order.reference, _split(order.total, _by_rate(order)), 1, payment
+        )
     refunds = (
         Refund.objects.filter(
             payment__order__organisation_id=organisation.pk,
@@ -204,4 +206,3 @@ def ledger_xlsx(lines: list[LedgerLine]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-

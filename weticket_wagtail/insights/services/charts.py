@@ -77,14 +77,10 @@ def bar_chart(
         for index, (cell, amount) in enumerate(zip(shown, values, strict=True))
     ]
     hidden = table.hidden_count
-    parts = [
-        ", ".join(f"{bar.label}: {bar.display}" for bar in bars) or _("No groups to show.")
-    ]
+    parts = [", ".join(f"{bar.label}: {bar.display}" for bar in bars) or _("No groups to show.")]
     if hidden:
         parts.append(
-            ngettext(
-                "%(count)d small group hidden.", "%(count)d small groups hidden.", hidden
-            )
+            ngettext("%(count)d small group hidden.", "%(count)d small groups hidden.", hidden)
             % {"count": hidden}
         )
     return BarChart(
