@@ -116,6 +116,10 @@ DEFAULTS: dict[str, Any] = {
     # cookie group, cookie, the consent settings or a statement version drops it at once; with
     # a per-process cache other processes see the edit at the latest this much later.
     "CONSENT_CACHE_SECONDS": 300,
+    # --- anonymised insights for organisations (weticket_wagtail.insights) ---
+    # The smallest group of orders the insights show: a cell counting fewer orders is hidden,
+    # with as many others as it takes so that totals cannot give it away.
+    "INSIGHTS_MIN_GROUP_SIZE": 5,
 }
 
 
