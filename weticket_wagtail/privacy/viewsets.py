@@ -29,7 +29,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from weticket_wagtail.permissions import ViewOnlyPermissionPolicy
-from weticket_wagtail.viewsets import ReadOnlyModelViewSet
+from weticket_wagtail.viewsets import LocaleColumnMixin, ReadOnlyModelViewSet
 
 from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
 from .diff import diff_versions
@@ -210,7 +210,7 @@ class NotificationCampaignViewSet(ReadOnlyModelViewSet):
 # --- registers -----------------------------------------------------------------------------------
 
 
-class ProcessorViewSet(SnippetViewSet):
+class ProcessorViewSet(LocaleColumnMixin, SnippetViewSet):
     model = Processor
     icon = "group"
     menu_label = _("Processors")
@@ -221,7 +221,7 @@ class ProcessorViewSet(SnippetViewSet):
     ordering = ["sort_order", "name"]
 
 
-class RetentionRuleViewSet(SnippetViewSet):
+class RetentionRuleViewSet(LocaleColumnMixin, SnippetViewSet):
     model = RetentionRule
     icon = "time"
     menu_label = _("Retention schedule")
