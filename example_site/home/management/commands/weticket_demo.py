@@ -166,7 +166,7 @@ class Command(BaseCommand):
         """The Dutch home page (the site's root) and its English translation, both live."""
         locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code in HOME}
         home = HomePage.objects.filter(locale=locales["nl"]).first()
-        root = Page.get_first_root_node()
+        root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
         if home is None:
             home = root.add_child(
                 instance=HomePage(slug="weticket-home", locale=locales["nl"], **HOME["nl"])
