@@ -60,3 +60,4 @@ WETICKET = {
 }
 LANGUAGE_CODE = "en"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="weticket-test-media-")
+ROOT_URLCONF = "tests.urls"

@@ -6,17 +6,22 @@
   to :meth:`~ReadOnlyViewSetMixin.get_urlpatterns`); no view links to an add, edit, delete,
   copy, history or usage page, and no group permissions are offered.
 * :class:`ReadOnlyModelViewSet`: both, on Wagtail's ``ModelViewSet``.
+* :class:`LocaleColumnMixin`: the *Locale* column for a translatable model's listing that
+  names its own columns.
 
 Used by privacy (versions, campaigns), payments (orders) and mail (the outbox).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, path
 from django.utils.functional import cached_property
 from wagtail import VERSION as WAGTAIL_VERSION
+from wagtail.admin.ui.tables import LocaleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import TranslatableMixin
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 #: The views of a ModelViewSet that a read-only one must not have (nor link to).
@@ -75,3 +80,24 @@ class ReadOnlyViewSetMixin(PolicyViewSetMixin):
 
 class ReadOnlyModelViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """A ``ModelViewSet`` for records nobody edits in the admin; set ``model`` and ``policy``."""
+
+
+class LocaleColumnMixin:
+    """The *Locale* column, second, in the listing of a translatable model (with Wagtail's i18n on).
+
+    Wagtail adds it only to its default listing; a viewset that sets ``list_display`` loses it,
+    and then a register kept in two languages shows every row twice with nothing to tell them
+    apart. The locale filter Wagtail adds by itself (with more than one content language).
+    """
+
+    def get_index_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_index_view_kwargs(**kwargs)
+        columns = view_kwargs.get("list_display")
+        if (
+            columns
+            and getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+            and issubclass(self.model, TranslatableMixin)
+            and not any(isinstance(column, LocaleColumn) for column in columns)
+        ):
+            view_kwargs["list_display"] = [columns[0], LocaleColumn(), *columns[1:]]
+        return view_kwargs

@@ -8,12 +8,14 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from weticket_wagtail.blocks import ticket_blocks
+from weticket_wagtail.blocks.models import BrandedTicketPage
 from weticket_wagtail.privacy.consent.blocks import consent_blocks
 from weticket_wagtail.ticketing.models import Event
 
 
 class HomePage(Page):
-    """The demo's home page: an introduction and the upcoming events."""
+    """The demo's home page: an introduction, the ticket pages of its language, the upcoming
+    events."""
 
     intro = RichTextField(blank=True)
 
@@ -26,6 +28,7 @@ class HomePage(Page):
             .select_related("organisation")
             .prefetch_related("ticket_types")[:20]
         )
+        context["ticket_pages"] = BrandedTicketPage.objects.live().descendant_of(self)
         return context
 
 

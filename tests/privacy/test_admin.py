@@ -12,7 +12,7 @@ from wagtail.test.utils.form_data import (
     streamfield,
 )
 
-from weticket_wagtail.privacy.models import NotificationCampaign, PolicyVersion
+from weticket_wagtail.privacy.models import NotificationCampaign, PolicyVersion, Processor
 from weticket_wagtail.privacy.services import campaigns, versions
 from weticket_wagtail.privacy.viewsets import CAMPAIGN_POLICY, VERSION_POLICY
 from weticket_wagtail.testing.factories import UserFactory
@@ -192,3 +192,30 @@ def test_the_processor_register_is_edited_as_snippets(client, admin_user, proces
     assert listing.status_code == 200 and "Cijferwerk" in listing.content.decode()
     assert edit.status_code == 200
     assert 'type="checkbox" name="data_categories" value="financial"' in edit.content.decode()
+
+
+def test_processors_in_two_languages_show_a_locale_column_and_filter(client, admin_user, home):
+    from wagtail.models import Locale
+
+    nl, _ = Locale.objects.get_or_create(language_code="nl")
+    en, _ = Locale.objects.get_or_create(language_code="en")
+    dutch = Processor.objects.create(name="Mollie B.V.", role="payment_provider", locale=nl)
+    Processor.objects.create(
+        name="Mollie B.V.",
+        role="payment_provider",
+        locale=en,
+        translation_key=dutch.translation_key,
+    )
+    client.force_login(admin_user)
+    listing = client.get(reverse("wagtailsnippets_weticket_privacy_processor:list"))
+    html = listing.content.decode()
+    table = html.split('class="listing', 1)[1]
+    header = table.split("<thead", 1)[1].split("</thead>", 1)[0]
+    assert "Locale" in header  # the column
+    assert 'name="locale" value="en"' in html and 'name="locale" value="nl"' in html
+    english = client.get(
+        reverse("wagtailsnippets_weticket_privacy_processor:list"), {"locale": "en"}
+    ).content.decode()
+    assert english.count("Mollie B.V.") < html.count("Mollie B.V.")
+    rules = client.get(reverse("wagtailsnippets_weticket_privacy_retentionrule:list"))
+    assert 'name="locale" value="en"' in rules.content.decode()

@@ -30,7 +30,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from weticket_wagtail.permissions import ViewOnlyPermissionPolicy
-from weticket_wagtail.viewsets import ReadOnlyModelViewSet
+from weticket_wagtail.viewsets import LocaleColumnMixin, ReadOnlyModelViewSet
 
 from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
 from .diff import diff_versions
@@ -221,7 +221,7 @@ class StatementRegisterViewSetMixin:
         return with_change_panel(handler, self.model).bind_to_model(self.model)
 
 
-class ProcessorViewSet(StatementRegisterViewSetMixin, SnippetViewSet):
+class ProcessorViewSet(StatementRegisterViewSetMixin, LocaleColumnMixin, SnippetViewSet):
     model = Processor
     icon = "group"
     menu_label = _("Processors")
@@ -232,7 +232,7 @@ class ProcessorViewSet(StatementRegisterViewSetMixin, SnippetViewSet):
     ordering = ["sort_order", "name"]
 
 
-class RetentionRuleViewSet(StatementRegisterViewSetMixin, SnippetViewSet):
+class RetentionRuleViewSet(StatementRegisterViewSetMixin, LocaleColumnMixin, SnippetViewSet):
     model = RetentionRule
     icon = "time"
     menu_label = _("Retention schedule")

@@ -290,7 +290,8 @@ def download_max_age() -> datetime.timedelta:
 
 
 def download_url(req: DataSubjectRequest) -> str:
-    return public_url("download", sign_link(req, DOWNLOAD_SALT, "export"))
+    """The emailed download link of an access request's export, in the requester's language."""
+    return public_url("download", sign_link(req, DOWNLOAD_SALT, "export"), language=req.language)
 
 
 def export_for_download(token: str) -> tuple[DataSubjectRequest, bytes]:

@@ -32,6 +32,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from weticket_wagtail.conf import weticket_settings
+from weticket_wagtail.languages import in_language, link_language
 from weticket_wagtail.mail.outbox import Email, enqueue_templated_email
 
 from ..models import AuditEntry, DataSubjectRequest, RequestTenant
@@ -97,10 +98,14 @@ def absolute_url(path: str) -> str:
     return weticket_settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
-def public_url(name: str, *args: Any) -> str:
-    """Absolute URL of one of the privacy app's public views; ``""`` when they are not included."""
+def public_url(name: str, *args: Any, language: str = "") -> str:
+    """Absolute URL of one of the privacy app's public views, in ``language`` (default: the
+    active one; a prefix only under the project's ``i18n_patterns``); ``""`` when they are not
+    included."""
     try:
-        return absolute_url(reverse(f"weticket_privacy:{name}", args=args))
+        return absolute_url(
+            in_language(language, lambda: reverse(f"weticket_privacy:{name}", args=args))
+        )
     except NoReverseMatch:
         return ""
 
@@ -110,7 +115,8 @@ def confirm_max_age() -> timedelta:
 
 
 def confirmation_url(req: DataSubjectRequest) -> str:
-    return public_url("confirm", sign_link(req, CONFIRM_SALT))
+    """The emailed confirmation link, in the requester's language."""
+    return public_url("confirm", sign_link(req, CONFIRM_SALT), language=req.language)
 
 
 # --- the audit trail --------------------------------------------------------------------------
@@ -546,13 +552,17 @@ def summary_labels(summary: Mapping[str, int]) -> list[tuple[str, int]]:
 # --- links to the form, for other apps' emails ---------------------------------------------------
 
 
-def request_form_url(*, kind: str = "", order_reference: str = "", site=None) -> str:
-    """Absolute URL of the request form, prefilled with ``kind`` and ``order_reference``.
+def request_form_url(
+    *, kind: str = "", order_reference: str = "", site=None, language: str = ""
+) -> str:
+    """Absolute URL of the request form, prefilled with ``kind`` and ``order_reference``, for a
+    reader of ``language`` (default: the active one).
 
     The live *Privacy request page* of ``site`` (a ``Site``, its pk or ``None`` for the
-    default) if there is one, else the plain URL (``weticket_privacy:request``); ``""`` when
-    neither exists. Other apps call this to offer a request, e.g. the automatic cancellation's
-    email offers a person's review of that decision.
+    default) in that language, else in another, if there is one; else the plain URL
+    (``weticket_privacy:request``); ``""`` when neither exists. Other apps call this to offer
+    a request, e.g. the automatic cancellation's email offers a person's review of that
+    decision.
     """
     from urllib.parse import urlencode
 
@@ -561,11 +571,16 @@ def request_form_url(*, kind: str = "", order_reference: str = "", site=None) ->
     from ..models import AbstractPrivacyRequestPage
     from ..sites import absolute_page_url, in_site_filter
 
+    language = link_language(language)
     in_site = in_site_filter(site, "")
     page = None
     if in_site is not None:
-        page = Page.objects.live().type(AbstractPrivacyRequestPage).filter(in_site).first()
-    url = absolute_page_url(page) if page is not None else public_url("request")
+        pages = Page.objects.live().type(AbstractPrivacyRequestPage).filter(in_site)
+        page = pages.filter(locale__language_code=language).first() or pages.first()
+    if page is not None:
+        url = in_language(language, lambda: absolute_page_url(page))
+    else:
+        url = public_url("request", language=language)
     if not url:
         return ""
     query = {k: v for k, v in (("type", kind), ("order", order_reference)) if v}

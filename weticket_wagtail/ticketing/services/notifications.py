@@ -86,6 +86,7 @@ def queue_sold_out_after_payment(order: Order) -> None:
             kind="human_review",
             order_reference=order.reference,
             site=order.organisation.site_id,
+            language=order.language,
         ),
     )
 
