@@ -94,8 +94,13 @@ def test_the_demo_organiser_can_edit_its_branded_page(client):
     call_command("weticket_demo", stdout=io.StringIO())
     page = BrandedTicketPage.objects.get(slug="kaartjes")
     assert client.login(username="organiser", password="organiser-tickets-2026")
-    explorer = client.get("/admin/pages/", follow=True)
+    # The organiser's pages sit in both language trees: the explorer opens above them, and
+    # the Dutch home lists the Dutch ticket page.
+    assert client.get("/admin/pages/", follow=True).status_code == 200
+    explorer = client.get(f"/admin/pages/{page.get_parent().pk}/")
     assert explorer.status_code == 200 and "Kaartjes Zomeravond" in explorer.content.decode()
+    english = BrandedTicketPage.objects.exclude(pk=page.pk).get(locale__language_code="en")
+    assert client.get(f"/admin/pages/{english.pk}/edit/").status_code == 200
     edit = client.get(f"/admin/pages/{page.pk}/edit/")
     assert edit.status_code == 200 and "Kaartjes Zomeravond" in edit.content.decode()
     assert client.get(f"/admin/pages/{page.get_parent().pk}/edit/").status_code in (302, 403)
