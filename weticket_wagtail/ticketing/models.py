@@ -781,6 +781,11 @@ class OrderLine(models.Model):
         return self.unit_price * self.quantity
 
     @property
+    def list_total(self) -> Decimal:
+        """The line at the price before any discount (``total`` plus ``discount``)."""
+        return (self.unit_price if self.list_price is None else self.list_price) * self.quantity
+
+    @property
     def unit_discount(self) -> Decimal:
         """How much less than the list price one ticket of this line cost (0 without voucher)."""
         if self.list_price is None:
