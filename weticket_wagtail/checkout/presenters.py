@@ -17,6 +17,7 @@ from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.money import format_money
 from weticket_wagtail.ticketing.models import Event, SaleState, TicketType
 from weticket_wagtail.ticketing.services.availability import event_availability
+from weticket_wagtail.ticketing.services.vouchers import AppliedVoucher
 
 from .forms import QUANTITY_PREFIX, TicketSelectionForm
 
@@ -26,6 +27,7 @@ def shop_context(
     form: TicketSelectionForm | None = None,
     request: HttpRequest | None = None,
     all_types: list[TicketType] | None = None,
+    voucher: AppliedVoucher | None = None,
 ) -> dict:
     """Everything the ticket selector needs, as ready-to-print rows.
 
@@ -33,14 +35,20 @@ def shop_context(
     ``request`` and no bound form, the result is shared by every block of that event on the page.
     Without a ``form`` the rows show an empty one (``form`` is None in the context). Each row's
     ``state`` is a :class:`SaleState` (``SOLD_OUT`` when a type on sale has nothing left) and
-    ``on_sale`` says whether it takes a quantity.
+    ``on_sale`` says whether it takes a quantity. Ticket types sold only with a voucher are
+    left out unless ``voucher`` unlocks them; with a ``voucher``, rows show its price and the
+    list price (``list_price_text``) and the result is never shared.
     """
-    memo = getattr(request, "_weticket_shops", None) if form is None else None
+    memo = getattr(request, "_weticket_shops", None) if form is None and not voucher else None
     if memo is not None and event.pk in memo:
         return memo[event.pk]
     if all_types is None:
         all_types = list(event.ticket_types.all())
-    ticket_types = [tt for tt in all_types if tt.is_active]
+    ticket_types = [
+        tt
+        for tt in all_types
+        if tt.is_active and (not tt.requires_voucher or (voucher and voucher.unlocks(tt)))
+    ]
     left = event_availability(event)
     now = timezone.now()
     threshold = weticket_settings.FEW_LEFT_THRESHOLD
@@ -53,6 +61,8 @@ def shop_context(
         if state == SaleState.ON_SALE and count <= 0:
             state = SaleState.SOLD_OUT
         name = f"{QUANTITY_PREFIX}{pk}"
+        price = voucher.price(ticket_type) if voucher else ticket_type.price
+        discounted = price != ticket_type.price
         rows.append(
             {
                 "ticket_type": ticket_type,
@@ -61,7 +71,8 @@ def shop_context(
                 "on_sale": state == SaleState.ON_SALE,
                 "state_text": state_text(state, ticket_type, count, threshold),
                 "remaining": count,
-                "price_text": format_money(ticket_type.price) if ticket_type.price else _("Free"),
+                "price_text": format_money(price) if price else _("Free"),
+                "list_price_text": format_money(ticket_type.price) if discounted else "",
                 "input_name": name,
                 "input_id": f"id_{name}",
                 "input_label": _("Number of “%(name)s” tickets") % {"name": ticket_type.name},
@@ -70,8 +81,14 @@ def shop_context(
                 "max": ticket_type.order_maximum,
             }
         )
-    context = {"event": event, "organisation": event.organisation, "rows": rows, "form": form}
-    if request is not None and not bound:
+    context = {
+        "event": event,
+        "organisation": event.organisation,
+        "rows": rows,
+        "form": form,
+        "voucher": voucher,
+    }
+    if request is not None and not bound and not voucher:
         if memo is None:
             memo = request._weticket_shops = {}
         memo[event.pk] = context

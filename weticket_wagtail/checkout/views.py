@@ -28,12 +28,14 @@ from weticket_wagtail.ticketing.models import Order, Reservation
 from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalogue
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.orders import (
+    line_price,
     place_order,
     reopen_for_payment,
     reservation_total,
 )
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
 from weticket_wagtail.ticketing.services.tickets import order_pdf, ticket_qr_svg, ticket_token
+from weticket_wagtail.ticketing.services.vouchers import AppliedVoucher, VoucherError, find_voucher
 
 from . import pagecache
 from .calendar import event_calendar
@@ -113,13 +115,21 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
     event, all_types = catalogue.event, catalogue.ticket_types
     form = None  # a page view shows an empty form: the rows are all it needs
     status = 200
+    applied, voucher_error = buyer_voucher(request, event)
     if request.method == "POST":
         form = TicketSelectionForm(
-            request.POST, event=event, ticket_types=catalogue.active_ticket_types
+            request.POST, event=event, ticket_types=sellable_types(catalogue, applied)
         )
+        if voucher_error:
+            form.add_error(None, voucher_error)
         if form.is_valid():
             try:
-                reservation = reserve_tickets(event, form.quantities(), client=hold_client(request))
+                reservation = reserve_tickets(
+                    event,
+                    form.quantities(),
+                    client=hold_client(request),
+                    voucher=applied.voucher if applied else None,
+                )
             except CheckoutError as exc:
                 form.add_error(None, exc.message)
                 status = {"sold_out": 409, "hold_limit": 429}.get(exc.code, 200)
@@ -128,7 +138,8 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
                 return redirect(with_parent(url, allowed_parent(request, event.organisation)))
         else:
             status = 400
-    context = shop_context(event, form, all_types=all_types)
+    context = shop_context(event, form, all_types=all_types, voucher=applied)
+    context["voucher_error"] = voucher_error
     # Always empty: the page is shared between visitors (pagecache); the join view answers alone.
     context = {**context, "waiting_list_form": waiting_list_form(context)}
     return render_framed(
@@ -137,21 +148,50 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
         context,
         event.organisation,
         status=status,
-        catalogue=catalogue if form is None else None,
+        # A page with a voucher (or a refused one) is one visitor's: never shared.
+        catalogue=catalogue if form is None and VOUCHER_PARAM not in request.GET else None,
     )
+
+
+VOUCHER_PARAM = "voucher"
+
+
+def buyer_voucher(request: HttpRequest, event) -> tuple[AppliedVoucher | None, str]:
+    """The voucher this request carries (``?voucher=`` or the shop form's field), checked for
+    ``event``: (the voucher or None, the reason it was refused or "")."""
+    code = (request.POST.get(VOUCHER_PARAM) if request.method == "POST" else None) or (
+        request.GET.get(VOUCHER_PARAM, "")
+    )
+    if not code.strip():
+        return None, ""
+    try:
+        return find_voucher(event, code[:64]), ""
+    except VoucherError as exc:
+        return None, exc.message
+
+
+def sellable_types(catalogue: Catalogue, applied: AppliedVoucher | None) -> list:
+    """The ticket types a buyer may choose: the active ones, hidden ones only if unlocked."""
+    return [
+        tt
+        for tt in catalogue.active_ticket_types
+        if not tt.requires_voucher or (applied is not None and applied.unlocks(tt))
+    ]
 
 
 def embed_shop(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The shop as shown inside another website's iframe (see static/weticket_wagtail/embed.js)."""
     catalogue = get_catalogue(organisation_slug, event_slug)
     event = catalogue.event
-    context = shop_context(event, all_types=catalogue.ticket_types)
+    applied, voucher_error = buyer_voucher(request, event)
+    context = shop_context(event, all_types=catalogue.ticket_types, voucher=applied)
+    context["voucher_error"] = voucher_error
     return render_framed(
         request,
         "weticket_wagtail/checkout/embed.html",
         context,
         event.organisation,
-        catalogue=catalogue,
+        catalogue=catalogue if VOUCHER_PARAM not in request.GET else None,
     )
 
 
@@ -175,7 +215,9 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     if existing is not None and request.method == "GET":
         return redirect("weticket_checkout:order", token=existing.token)
     event = reservation.event
-    lines = list(reservation.lines.select_related("ticket_type"))
+    lines = list(reservation.lines.select_related("ticket_type", "voucher"))
+    for line in lines:
+        line.price_now = line_price(line)
     form = BuyerForm(request.POST or None, organisation=event.organisation)
     context = {
         "reservation": reservation,

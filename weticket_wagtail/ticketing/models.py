@@ -360,6 +360,13 @@ class TicketType(Orderable):
         validators=[MinValueValidator(1, message=_("The maximum per order is at least 1."))],
     )
     is_active = models.BooleanField(_("active"), default=True)
+    requires_voucher = models.BooleanField(
+        _("only with a voucher"),
+        default=False,
+        help_text=_(
+            "Hidden in the shop and sold only to buyers who enter a voucher that unlocks it."
+        ),
+    )
     is_archived = models.BooleanField(
         _("archived"),
         default=False,
@@ -377,6 +384,7 @@ class TicketType(Orderable):
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("is_active"), FieldPanel("is_archived")]),
+        FieldPanel("requires_voucher"),
         FieldPanel("description"),
         FieldRowPanel(
             [
@@ -505,6 +513,14 @@ class Reservation(models.Model):
     address_hash = models.CharField(
         _("network address (keyed hash)"), max_length=32, blank=True, default="", editable=False
     )
+    voucher = models.ForeignKey(
+        "Voucher",
+        verbose_name=_("voucher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("reservation")
@@ -545,6 +561,15 @@ class ReservationLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     expires_at = models.DateTimeField(_("expires at"))
     is_live = models.BooleanField(_("live"), default=True)
+    # Set on the lines a voucher discounts: each ticket of such a line is one use while live.
+    voucher = models.ForeignKey(
+        "Voucher",
+        verbose_name=_("voucher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reservation_lines",
+    )
 
     class Meta:
         verbose_name = _("reservation line")
@@ -677,6 +702,19 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=9, decimal_places=2)
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    # The voucher as it was when ordered: later edits to the voucher never change this order.
+    list_price = models.DecimalField(
+        _("price before discount"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    voucher = models.ForeignKey(
+        "Voucher",
+        verbose_name=_("voucher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order_lines",
+    )
+    voucher_code = models.CharField(_("voucher code"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("order line")
@@ -688,6 +726,23 @@ class OrderLine(models.Model):
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def list_total(self) -> Decimal:
+        """The line at the price before any discount (``total`` plus ``discount``)."""
+        return (self.unit_price if self.list_price is None else self.list_price) * self.quantity
+
+    @property
+    def unit_discount(self) -> Decimal:
+        """How much less than the list price one ticket of this line cost (0 without voucher)."""
+        if self.list_price is None:
+            return Decimal("0")
+        return self.list_price - self.unit_price
+
+    @property
+    def discount(self) -> Decimal:
+        """The discount on the whole line."""
+        return self.unit_discount * self.quantity
 
     @property
     def vat_amount(self) -> Decimal:
@@ -741,3 +796,125 @@ class Ticket(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
+
+
+def normalise_voucher_code(code: str) -> str:
+    """Codes are compared without surrounding spaces and case: ``summer-10`` is ``SUMMER-10``."""
+    return (code or "").strip().upper()
+
+
+class Voucher(models.Model):
+    """A code that gives a discount, or unlocks hidden ticket types, a limited number of times.
+
+    Each ticket bought with the code is one use; a use counts while its hold is live and once
+    its order is paid (a refunded or canceled order gives its uses back).
+    """
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed amount off each ticket")
+        PERCENTAGE = "percentage", _("Percentage off each ticket")
+        SET_PRICE = "set_price", _("Set price for each ticket")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="vouchers",
+    )
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="vouchers",
+        help_text=_("Empty: valid for every event of the organisation."),
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        help_text=_("What buyers type in the shop. Letters are not case-sensitive."),
+    )
+    kind = models.CharField(
+        _("discount"), max_length=16, choices=Kind.choices, default=Kind.PERCENTAGE
+    )
+    value = models.DecimalField(
+        _("value"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"), message=_("The value cannot be negative."))],
+        help_text=_("An amount (fixed amount, set price) or a percentage (0 to 100)."),
+    )
+    ticket_types = models.ManyToManyField(
+        TicketType,
+        verbose_name=_("ticket types"),
+        blank=True,
+        related_name="vouchers",
+        help_text=_("Empty: every ticket type."),
+    )
+    unlocks_hidden = models.BooleanField(
+        _("unlocks hidden ticket types"),
+        default=False,
+        help_text=_("Buyers with this code also see the ticket types sold only with a voucher."),
+    )
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    max_uses = models.PositiveIntegerField(
+        _("maximum uses"),
+        default=1,
+        validators=[MinValueValidator(1, message=_("A voucher can be used at least once."))],
+        help_text=_("How many tickets may be bought with this code in total."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    tag = models.CharField(
+        _("tag"),
+        max_length=100,
+        blank=True,
+        help_text=_("To find codes made together, e.g. “sponsors”. No personal data here."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["-created_at", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"], name="weticket_voucher_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs) -> None:
+        self.code = normalise_voucher_code(self.code)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list] = {}
+        self.code = normalise_voucher_code(self.code)
+        if self.kind == self.Kind.PERCENTAGE and self.value is not None and self.value > 100:
+            errors.setdefault("value", []).append(_("A percentage cannot exceed 100."))
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors.setdefault("valid_until", []).append(
+                _("The end of the validity must be after its start.")
+            )
+        if (
+            self.event_id
+            and self.organisation_id
+            and self.event.organisation_id != self.organisation_id
+        ):
+            errors.setdefault("event", []).append(_("Choose an event of this organisation."))
+        if (
+            self.organisation_id
+            and self.code
+            and Voucher.objects.filter(organisation_id=self.organisation_id, code=self.code)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            errors.setdefault("code", []).append(_("This organisation already has this code."))
+        if errors:
+            raise ValidationError(errors)

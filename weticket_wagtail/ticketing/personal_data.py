@@ -40,6 +40,7 @@ from .models import (
     ReservationLine,
     Ticket,
     TicketType,
+    Voucher,
 )
 from .permissions import organisation_ids_for
 
@@ -140,11 +141,18 @@ def register() -> None:
         OrderLine,
         role="buyer",
         via=[("order", ORDER)],
-        kept=[kept("name"), kept("quantity"), kept("unit_price"), kept("vat_rate")],
+        kept=[
+            kept("name"),
+            kept("quantity"),
+            kept("unit_price"),
+            kept("vat_rate"),
+            kept("list_price"),
+            kept("voucher_code"),
+        ],
         tenant="order__organisation_id",
         retention=Retention.FISCAL_RECORDS,
     )
-    personal_data.not_personal(OrderLine, "order", "ticket_type")
+    personal_data.not_personal(OrderLine, "order", "ticket_type", "voucher")
     personal_data.register(
         Ticket,
         role="holder",
@@ -226,10 +234,34 @@ def register() -> None:
         "status",
         "created_at",
         "expires_at",
+        "voucher",
         reason="a hold on tickets; no one is named (the order holds the buyer)",
     )
     personal_data.not_personal(
-        ReservationLine, "reservation", "ticket_type", "quantity", "expires_at", "is_live"
+        ReservationLine,
+        "reservation",
+        "ticket_type",
+        "quantity",
+        "expires_at",
+        "is_live",
+        "voucher",
+    )
+    personal_data.not_personal(
+        Voucher,
+        "organisation",
+        "event",
+        "code",
+        "kind",
+        "value",
+        "ticket_types",
+        "unlocks_hidden",
+        "valid_from",
+        "valid_until",
+        "max_uses",
+        "is_active",
+        "tag",
+        "created_at",
+        reason="a discount code; it names nobody (its tag is for batches, not for people)",
     )
     personal_data.not_personal(
         Event,
@@ -261,6 +293,7 @@ def register() -> None:
         "min_per_order",
         "max_per_order",
         "is_active",
+        "requires_voucher",
         "is_archived",
         "sold_count",
     )

@@ -31,6 +31,11 @@
     var frameUrl = new URL(url, origin);
     if (frameUrl.origin !== origin) { return; }
     frameUrl.searchParams.set("parent", window.location.origin);
+    // A ?voucher=CODE link to the embedding page reaches the shop in the frame; so does a
+    // code the site owner put on the script tag (data-weticket-voucher).
+    var voucher = new URLSearchParams(window.location.search).get("voucher") ||
+      script.getAttribute("data-weticket-voucher") || "";
+    if (voucher) { frameUrl.searchParams.set("voucher", voucher.slice(0, 64)); }
     var navigable = [origin, MOLLIE_CHECKOUT];
     var paymentOrigin = originOf(script.getAttribute("data-weticket-payment-origin") || "");
     if (paymentOrigin) { navigable.push(paymentOrigin); }

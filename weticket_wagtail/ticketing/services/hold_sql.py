@@ -36,6 +36,7 @@ class LockedTicketType:
     sold_count: int
     min_per_order: int
     max_per_order: int
+    requires_voucher: bool
 
 
 def database_alias() -> str:
@@ -77,7 +78,7 @@ class HoldStatements:
         self._lock = " ".join(
             [
                 f"SELECT t.{tt['id']}, t.{tt['name']}, t.{tt['capacity']}, t.{tt['sold_count']},",
-                f"t.{tt['min_per_order']}, t.{tt['max_per_order']}",
+                f"t.{tt['min_per_order']}, t.{tt['max_per_order']}, t.{tt['requires_voucher']}",
                 f"FROM {ticket_types} t INNER JOIN {events} e ON e.{ev['id']} = t.{tt['event']}",
                 f"WHERE t.{tt['event']} = %s AND t.{tt['id']} IN ({{ids}})",
                 f"AND t.{tt['is_active']} = %s AND e.{ev['is_published']} = %s",
@@ -146,7 +147,9 @@ class HoldStatements:
         sql = self._lock.format(ids=", ".join(["%s"] * len(ids)))
         at = self._datetime(now)
         cursor.execute(sql, [event_id, *ids, True, True, at, at, at])
-        return [LockedTicketType(*row) for row in cursor.fetchall()]
+        return [
+            LockedTicketType(*row[:-1], requires_voucher=bool(row[-1])) for row in cursor.fetchall()
+        ]
 
     def live_holds(
         self, cursor, ids: Sequence[int], now: datetime, not_counting: int
@@ -244,6 +247,7 @@ class HoldStatements:
             "expires_at": self._datetime(reservation.expires_at),
             "browser_hash": reservation.browser_hash,
             "address_hash": reservation.address_hash,
+            "voucher": reservation.voucher_id,
         }
         return [values[f] for f in RESERVATION_FIELDS]
 
@@ -284,6 +288,7 @@ TICKET_TYPE_FIELDS = (
     "min_per_order",
     "max_per_order",
     "is_active",
+    "requires_voucher",
     "sale_starts_at",
     "sale_ends_at",
 )
@@ -297,6 +302,7 @@ RESERVATION_FIELDS = (
     "expires_at",
     "browser_hash",
     "address_hash",
+    "voucher",
 )
 LINE_FIELDS = ("reservation", "ticket_type", "quantity", "expires_at", "is_live")
 

@@ -26,6 +26,7 @@ from .availability import invalidate_event_availability
 from .errors import CheckoutError, ReservationExpired
 from .reservations import release_reservation, reserve_tickets, take_capacity
 from .tickets import issue_tickets
+from .vouchers import check_uses_at_confirmation, discounted_price
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +40,18 @@ class Confirmation(enum.Enum):
     NOT_PAYABLE = "not_payable"  # canceled or refunded orders are not confirmed again
 
 
+def line_price(line: ReservationLine) -> Decimal:
+    """What one ticket of a held line costs now: its ticket type's price, or the price with
+    the line's voucher (loaded with it) when the voucher discounts it."""
+    if line.voucher_id:
+        return discounted_price(line.voucher, line.ticket_type.price)
+    return line.ticket_type.price
+
+
 def reservation_total(lines: Iterable[ReservationLine]) -> Decimal:
-    """What the held ``lines`` cost at today's prices (their ticket types loaded with them):
-    the total an order placed now would have."""
-    return sum((line.ticket_type.price * line.quantity for line in lines), Decimal("0"))
+    """What the held ``lines`` cost at today's prices (their ticket types and vouchers loaded
+    with them): the total an order placed now would have."""
+    return sum((line_price(line) * line.quantity for line in lines), Decimal("0"))
 
 
 def place_order(
@@ -71,7 +80,7 @@ def place_order(
                     "Please choose again."
                 )
             )
-        lines = list(reservation.lines.select_related("ticket_type"))
+        lines = list(reservation.lines.select_related("ticket_type", "voucher"))
         event = reservation.event
         total = reservation_total(lines)
         order = Order.objects.create(
@@ -92,8 +101,11 @@ def place_order(
                 ticket_type=line.ticket_type,
                 name=line.ticket_type.name,
                 quantity=line.quantity,
-                unit_price=line.ticket_type.price,
+                unit_price=line_price(line),
                 vat_rate=line.ticket_type.vat_rate,
+                list_price=line.ticket_type.price if line.voucher_id else None,
+                voucher_id=line.voucher_id,
+                voucher_code=line.voucher.code if line.voucher_id else "",
             )
             for line in lines
         )
@@ -123,10 +135,18 @@ def confirm_order(order: Order) -> Confirmation:
         wanted: dict[int, int] = {}
         for line in lines:
             wanted[line.ticket_type_id] = wanted.get(line.ticket_type_id, 0) + line.quantity
+        reservation = order.reservation
+        has_voucher = any(line.voucher_id for line in lines)
+        if has_voucher and reservation is not None:
+            # Our own hold must not count against the voucher (nor, below, the capacity).
+            ReservationLine.objects.filter(reservation=reservation, is_live=True).update(
+                is_live=False
+            )
+        # Lock order: order row, voucher rows, ticket-type rows (see services/vouchers.py).
+        vouchers_ok = not has_voucher or check_uses_at_confirmation(order, timezone.now())
         locked = list(TicketType.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
         now = timezone.now()  # after the locks: the hold is judged as it is when we sell
-        reservation = order.reservation
-        if reservation is not None:
+        if reservation is not None and not has_voucher:
             # From here on our own hold must not count against us.
             ReservationLine.objects.filter(reservation=reservation, is_live=True).update(
                 is_live=False
@@ -134,6 +154,8 @@ def confirm_order(order: Order) -> Confirmation:
         try:
             # Checked even for a live hold: what counts is what is left under the locks.
             take_capacity(locked, wanted, now)
+            if not vouchers_ok:
+                raise CheckoutError(_("The voucher has been used up."), code="voucher_used_up")
         except CheckoutError:
             _set_status(order, Order.Status.CANCELED, now)
             if reservation is not None:
@@ -204,10 +226,13 @@ def reopen_for_payment(order: Order) -> Order:
         if order.status not in (Order.Status.PAYMENT_FAILED, Order.Status.PENDING):
             raise CheckoutError(_("This order cannot be paid any more."), code="not_payable")
         quantities: dict[int, int] = {}
-        for line in order.lines.all():
+        voucher = None
+        for line in order.lines.select_related("voucher"):
             quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
+            voucher = voucher or line.voucher
         old = order.reservation
-        reservation = reserve_tickets(order.event, quantities)
+        # The order keeps its prices; the voucher's uses are taken again with the new hold.
+        reservation = reserve_tickets(order.event, quantities, voucher=voucher)
         Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.ORDERED)
         if old is not None:
             release_reservation(old)

@@ -20,7 +20,15 @@ from django.utils.translation import ngettext
 
 from weticket_wagtail.conf import weticket_settings
 
-from ..models import Event, Reservation, ReservationLine, SaleState, TicketType, order_maximum
+from ..models import (
+    Event,
+    Reservation,
+    ReservationLine,
+    SaleState,
+    TicketType,
+    Voucher,
+    order_maximum,
+)
 from ..signals import announce_tickets_freed
 from . import hold_sql
 from .availability import (
@@ -40,6 +48,7 @@ from .hold_limits import (
     forget_client_hashes,
 )
 from .payability import refuse_unpayable_tickets
+from .vouchers import claim_uses
 
 
 def validate_quantities(
@@ -112,6 +121,7 @@ def reserve_tickets(
     *,
     client: HoldClient | None = None,
     now=None,
+    voucher: Voucher | None = None,
 ) -> Reservation:
     """Hold the chosen tickets for ``RESERVATION_MINUTES``; never oversells.
 
@@ -120,6 +130,10 @@ def reserve_tickets(
     :class:`~.hold_limits.HoldLimitReached` (the ``client`` holds as much of the event as it
     may) or another :class:`CheckoutError`.
     Without a ``client`` (callers other than a buyer's request) no per-client limit applies.
+    With a ``voucher`` (found by :func:`~.vouchers.find_voucher`), its row is locked after the
+    client's holds and before the ticket types, its uses taken for the tickets it discounts
+    (:class:`~.vouchers.VoucherError` when too few are left) and the hidden ticket types it
+    unlocks may be held; without one, hidden ticket types are refused like inactive ones.
 
     One transaction: the hold is written (nobody else sees it before the commit) and, on
     PostgreSQL, the client's advisory locks taken in the same statement, so two requests of one
@@ -146,6 +160,7 @@ def reserve_tickets(
         created_at=now,
         browser_hash=keys.browser,
         address_hash=keys.address,
+        voucher=voucher,
     )
     alias = hold_sql.database_alias()
     connection = connections[alias]
@@ -162,9 +177,13 @@ def reserve_tickets(
                 check_client_holds(
                     (EarlierHold(*row) for row in earlier), keys, limits, sum(wanted.values()), now
                 )
+            unlocked: set[int] = set()
+            if voucher is not None:
+                unlocked = claim_uses(voucher.pk, event, reservation.pk, wanted, now, using=alias)
             locked = statements.lock_ticket_types(cursor, event.pk, ids, now)
             if len(locked) != len(ids) or any(
                 not tt.min_per_order <= wanted[tt.pk] <= order_maximum(tt.max_per_order)
+                or (tt.requires_voucher and tt.pk not in unlocked)
                 for tt in locked
             ):
                 refuse(event, wanted, now)

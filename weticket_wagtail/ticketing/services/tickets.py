@@ -196,7 +196,7 @@ def order_pdf(order: Order) -> bytes:
                 venue=", ".join(part for part in (event.venue, event.address) if part),
                 holder_name=ticket.holder_name,
                 order_reference=order.reference,
-                price=format_money(ticket.line.unit_price, order.currency),
+                price=ticket_price_text(ticket.line, order.currency),
                 void_notice=void_notice(ticket),
             )
             for ticket in order.tickets.all()
@@ -207,6 +207,18 @@ def order_pdf(order: Order) -> bytes:
         primary_colour=organisation.primary_colour,
         labels=labels,
     )
+
+
+def ticket_price_text(line, currency: str) -> str:
+    """A ticket's price as printed: with a voucher, also its code and the price before."""
+    price = format_money(line.unit_price, currency)
+    if not line.voucher_code or line.list_price is None:
+        return price
+    return _("%(price)s (voucher %(code)s, was %(list_price)s)") % {
+        "price": price,
+        "code": line.voucher_code,
+        "list_price": format_money(line.list_price, currency),
+    }
 
 
 def order_pdf_attachment(order_id: int) -> tuple[str, bytes, str]:
