@@ -7,7 +7,7 @@ without importing checkout's views.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.money import format_money
 from weticket_wagtail.ticketing.models import Event, SaleState, TicketType
 from weticket_wagtail.ticketing.services.availability import event_availability
+from weticket_wagtail.ticketing.services.catalogue import Catalogue, shop_catalogue
 from weticket_wagtail.ticketing.services.vouchers import AppliedVoucher
 
 from .forms import QUANTITY_PREFIX, TicketSelectionForm
@@ -108,3 +109,12 @@ def state_text(state: SaleState, ticket_type: TicketType, count: int, threshold:
     if 0 < count <= threshold:
         return ngettext("Only %(count)d left", "Only %(count)d left", count) % {"count": count}
     return ""
+
+
+def get_catalogue(organisation_slug: str, event_slug: str) -> Catalogue:
+    """A published event with its organisation and ticket types, usually from the cache. The
+    organisation's secrets are not loaded (nor decrypted) on buyer pages."""
+    catalogue = shop_catalogue(organisation_slug, event_slug)
+    if catalogue is None:
+        raise Http404("No such event on sale.")
+    return catalogue

@@ -41,19 +41,10 @@ from . import pagecache
 from .calendar import event_calendar
 from .forms import BuyerForm, TicketSelectionForm
 from .framing import allowed_parent, apply_frame_policy
-from .presenters import shop_context
+from .presenters import get_catalogue, shop_context
 from .ratelimit import hold_client, rate_limited
 from .refusals import csrf_protect_framed
 from .waiting_list import waiting_list_form
-
-
-def get_catalogue(organisation_slug: str, event_slug: str) -> Catalogue:
-    """A published event with its organisation and ticket types, usually from the cache. The
-    organisation's secrets are not loaded (nor decrypted) on buyer pages."""
-    catalogue = shop_catalogue(organisation_slug, event_slug)
-    if catalogue is None:
-        raise Http404("No such event on sale.")
-    return catalogue
 
 
 def with_parent(url: str, parent: str) -> str:

@@ -22,7 +22,7 @@ from weticket_wagtail.waitinglist.services import (
     offer_view_target,
 )
 
-from .presenters import shop_context
+from .presenters import get_catalogue, shop_context
 from .ratelimit import rate_limited
 
 TEMPLATES = "weticket_wagtail/waitinglist"
@@ -43,8 +43,6 @@ def waiting_list_form(context: dict) -> JoinWaitingListForm | None:
 @rate_limited("waitinglist")
 def join(request: HttpRequest, organisation_slug: str, event_slug: str) -> HttpResponse:
     """The shop's waiting-list form posts here; the answer is this visitor's alone (uncached)."""
-    from .views import get_catalogue
-
     catalogue = get_catalogue(organisation_slug, event_slug)
     event = catalogue.event
     context = shop_context(event, all_types=catalogue.ticket_types)

@@ -20,6 +20,7 @@ from weticket_wagtail.permissions import is_active_superuser
 MEMBER_ACTIONS: dict[str, frozenset[str]] = {
     "organisation": frozenset({"change", "view"}),
     "event": frozenset({"add", "change", "delete", "view"}),
+    "voucher": frozenset({"add", "change", "delete", "view"}),
 }
 
 
@@ -121,7 +122,7 @@ class OrganisationScopedPolicy(BasePermissionPolicy):
 
 @functools.cache
 def policy_for(model: type[Model]) -> OrganisationScopedPolicy:
-    """The one scoped policy of ``model`` (Organisation or Event)."""
+    """The one scoped policy of ``model`` (Organisation, Event or Voucher)."""
     if model._meta.model_name == "organisation":
         return OrganisationScopedPolicy(model, "pk", MEMBER_ACTIONS["organisation"])
     return OrganisationScopedPolicy(

@@ -20,11 +20,18 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from weticket_wagtail.viewsets import PolicyViewSetMixin
 
 from .forms import EventAdminForm, OrganisationAdminForm
-from .models import Event, Organisation
+from .models import Event, Organisation, Voucher
 from .panels import EVENT_PANELS, ORGANISATION_PANELS
 from .payment_warnings import PaymentsReadinessPanel
 from .permissions import policy_for, scope_queryset
 from .services.archiving import archive_event, event_removal_blocker, forget_holds_that_are_over
+from .voucher_admin import (
+    UsesColumn,
+    VoucherFilterSet,
+    VoucherIndexView,
+    extra_urlpatterns,
+    voucher_edit_handler,
+)
 
 
 class ScopedQuerysetMixin:
@@ -191,10 +198,46 @@ class EventViewSet(ScopedModelViewSet):
         return ObjectList(panels, base_form_class=EventAdminForm).bind_to_model(Event)
 
 
+class VoucherViewSet(ScopedModelViewSet):
+    """Discount codes: list with uses, edit, bulk creation and CSV export (``bulk/``,
+    ``export/``)."""
+
+    model = Voucher
+    icon = "tag"
+    menu_label = _("Vouchers")
+    list_display = [
+        "code",
+        "organisation",
+        "event",
+        "kind",
+        "value",
+        UsesColumn("uses", label=_("Used")),
+        "max_uses",
+        "valid_until",
+        "is_active",
+    ]
+    filterset_class = VoucherFilterSet
+    search_fields = ["code", "tag"]
+    search_backend_name = None
+    ordering = ["-created_at", "code"]
+    index_view_class = VoucherIndexView
+    copy_view_enabled = False
+
+    def get_edit_handler(self):
+        return voucher_edit_handler()
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + extra_urlpatterns()
+
+
 class TicketsViewSetGroup(ViewSetGroup):
     # Other parts (payments' orders) join this submenu through this hook.
     submenu_hook = "register_weticket_tickets_menu_item"
     menu_label = _("Tickets")
     menu_icon = "tag"
     menu_order = 250
-    items = (OrganisationViewSet("weticket_organisations"), EventViewSet("weticket_events"))
+    items = (
+        OrganisationViewSet("weticket_organisations"),
+        EventViewSet("weticket_events"),
+        VoucherViewSet("weticket_vouchers"),
+    )
