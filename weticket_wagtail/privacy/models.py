@@ -30,6 +30,7 @@ from .blocks import RICH_TEXT_FEATURES, SectionBlock
 from .consent.models import ConsentRecord, ConsentSettings, CookieGroupText, CookieText
 from .diff import diff_versions
 from .forms import PrivacyStatementPageForm
+from .immutable import InsertOnlyQuerySet
 from .processing import Processor, RetentionRule
 from .sites import pages_in_site_of
 
@@ -271,24 +272,10 @@ class PolicyVersionImmutable(PermissionDenied):
         super().__init__(message)
 
 
-class PolicyVersionQuerySet(models.QuerySet):
+class PolicyVersionQuerySet(InsertOnlyQuerySet):
     """Refuses bulk changes: versions are only ever inserted."""
 
-    def update(self, **kwargs):
-        raise PolicyVersionImmutable()
-
-    update.alters_data = True
-
-    def delete(self):
-        raise PolicyVersionImmutable()
-
-    delete.alters_data = True
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise PolicyVersionImmutable()
-
-    def update_or_create(self, *args, **kwargs):
-        raise PolicyVersionImmutable()
+    refusal = PolicyVersionImmutable
 
 
 class PolicyVersion(models.Model):
