@@ -35,3 +35,56 @@ def test_every_shop_is_reached_from_the_home_page_in_the_browsers_language(
         expect(page.get_by_role("button", name=button).first).to_be_visible()
         assert page.locator("input.weticket-qty").count() >= 3
     context.close()
+
+
+@pytest.mark.parametrize("language,locale", [("en", "nl-NL"), ("nl", "en-GB")])
+def test_a_policy_change_emails_links_open_in_the_recipients_language(
+    browser, live_server, shop_settings, language, locale
+):
+    """A material change emails a buyer whose order was in ``language``; opened in a browser
+    that prefers the other language, the statement and its diff come in the email's."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from weticket_wagtail.mail.models import OutboxMessage
+    from weticket_wagtail.privacy.models import PrivacyStatementPage
+    from weticket_wagtail.ticketing.models import Event, Order
+
+    from ..privacy.conftest import publish
+    from ..test_link_languages import BASE, links_in
+
+    shop_settings.ROOT_URLCONF = "demo.urls"
+    call_command("weticket_demo", stdout=io.StringIO())
+    event = Event.objects.first()
+    Order.objects.create(
+        organisation=event.organisation,
+        event=event,
+        buyer_name="Ada",
+        buyer_email=f"ada-{language}@example.org",
+        language=language,
+        total=Decimal("10.00"),
+        status=Order.Status.PAID,
+    )
+    page = PrivacyStatementPage.objects.get(locale__language_code=language)
+    body = list(page.body.raw_data)
+    body[0]["value"]["content"][0]["value"] += "<p>One more sentence.</p>"
+    with translation.override("nl" if language == "en" else "en"):  # the editor's admin
+        publish(page, body=body, change_summary="A change.", change_is_material=True)
+
+    message = OutboxMessage.objects.get(topic="policy_change", to=f"ada-{language}@example.org")
+    links = [link for link in links_in(message) if "/privacy/" in link]
+    assert links, message.body_text
+    context = browser.new_context(locale=locale)
+    tab = context.new_page()
+    for link in links:
+        tab.goto(link.replace(BASE, live_server.url))
+        expect(tab.locator("html")).to_have_attribute("lang", language)
+        assert f"/{language}/" in tab.url
+    tab.goto(
+        next(link for link in links if link.rstrip("/").endswith("privacy")).replace(
+            BASE, live_server.url
+        )
+    )
+    expect(tab.get_by_text("One more sentence.")).to_be_visible()
+    context.close()
