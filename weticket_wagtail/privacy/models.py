@@ -30,7 +30,7 @@ from .blocks import RICH_TEXT_FEATURES, SectionBlock
 from .consent.models import ConsentRecord, ConsentSettings, CookieGroupText, CookieText
 from .diff import diff_versions
 from .forms import PrivacyStatementPageForm
-from .processing import Processor, RetentionRule
+from .processing import Processor, PurgeLogEntry, RetentionRule
 from .sites import pages_in_site_of
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "PolicyVersionImmutable",
     "PrivacyStatementPage",
     "Processor",
+    "PurgeLogEntry",
     "RetentionRule",
 ]
 
@@ -480,6 +481,7 @@ __all__ = [
     "PrivacyRequestPage",
     "PrivacyStatementPage",
     "Processor",
+    "PurgeLogEntry",
     "RequestTenant",
     "RetentionRule",
     "SubjectFlag",
