@@ -1,8 +1,9 @@
 """The processor register and the retention schedule: what the statement's live blocks list.
 
 The purge log (what the retention purge did) is kept here, beside the schedule it runs.
-Both registers are snippets an operator keeps in the admin (Privacy → Processors, Privacy → Retention
-schedule), translatable like pages. They live apart from the statement page's module because
+Both registers are snippets an operator keeps in the admin (Privacy → Processors,
+Privacy → Retention schedule), translatable like pages. They live apart from the statement
+page's module because
 the page's blocks read them: the blocks sit below the page, and these models below the blocks.
 """
 
