@@ -105,6 +105,30 @@ DEFAULTS: dict[str, Any] = {
     # A campaign whose task showed no sign of life for this many seconds is restarted by the
     # periodic resume task (weticket_wagtail.privacy.tasks.resume_campaigns_task).
     "CAMPAIGN_STALLED_AFTER_SECONDS": 120,
+    # --- retention (weticket_wagtail.privacy: the retention schedule and the purge) ---
+    # The default period per retention category, used until Privacy -> Retention schedule has a
+    # rule for that category (the admin's rule wins). None: never purged by age. A period is
+    # one of "days", "months", "years", counted from the record's date or, with
+    # "from": "financial_year_end", from the end of the financial year it falls in.
+    "RETENTION_SCHEDULE": {
+        "orders": {"years": 7, "from": "financial_year_end"},
+        "tickets": {"years": 7, "from": "financial_year_end"},
+        "payments": {"years": 7, "from": "financial_year_end"},
+        "fiscal_records": {"years": 7, "from": "financial_year_end"},
+        "outbox": {"years": 1},
+        "campaign_recipients": {"years": 1},
+        "consent": {"years": 2},
+        "requests": {"years": 3},
+        "organisation_contacts": None,
+        "staff_accounts": {"years": 1},
+        "form_submissions": {"years": 1},
+        "statement_history": None,
+        "waiting_list": {"years": 1},
+    },
+    # The month (1-12) the financial year starts in; fiscal periods count from its end.
+    "FINANCIAL_YEAR_START_MONTH": 1,
+    # Rows the purge anonymises per transaction (each batch holds its row locks this long).
+    "PURGE_BATCH_SIZE": 5000,
     # --- cookie consent (weticket_wagtail.privacy.consent, on django-cookie-consent) ---
     # Google Consent Mode v2: the consent types each cookie group grants once accepted. Every
     # type starts "denied"; types no group names stay denied.

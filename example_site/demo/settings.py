@@ -170,6 +170,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "weticket_wagtail.privacy.tasks.send_request_reminders_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "weticket-retention-purge": {
+        "task": "weticket_wagtail.privacy.tasks.purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 WETICKET = {

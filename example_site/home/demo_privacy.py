@@ -76,14 +76,13 @@ COUNTRY = {"nl": "Nederland", "en": "The Netherlands"}
 
 RETENTION_RULES = [
     {
-        "registered_model": "weticket_ticketing.order",
+        "category": "orders",
         "data_categories": [C.CONTACT, C.FINANCIAL],
-        "period_days": 7 * 365 + 2,
+        "period": (7, "years", "financial_year_end"),
         "record": {
             "nl": "Bestellingen, kaartjes en facturen",
             "en": "Orders, tickets and invoices",
         },
-        "period": {"nl": "7 jaar", "en": "7 years"},
         "reason": {
             "nl": "De fiscale bewaarplicht: de Belastingdienst mag onze administratie 7 jaar "
             "terug inzien. Daarna wissen wij de persoonsgegevens en houden wij alleen de "
@@ -93,16 +92,12 @@ RETENTION_RULES = [
         },
     },
     {
-        "registered_model": "weticket_ticketing.organisation",
+        "category": "organisation_contacts",
         "data_categories": [C.CONTACT, C.EMAIL],
-        "period_days": None,
+        "period": (None, "years", "record"),
         "record": {
             "nl": "Gegevens van aangesloten organisaties",
             "en": "Details of the organisations we work for",
-        },
-        "period": {
-            "nl": "Zolang wij samenwerken",
-            "en": "As long as we work together",
         },
         "reason": {
             "nl": "Zonder deze gegevens kunnen wij de dienst niet leveren.",
@@ -110,22 +105,20 @@ RETENTION_RULES = [
         },
     },
     {
-        "registered_model": "",
+        "category": "outbox",
         "data_categories": [C.EMAIL],
-        "period_days": 365,
+        "period": (1, "years", "record"),
         "record": {"nl": "Verstuurde e-mails", "en": "Emails we sent"},
-        "period": {"nl": "1 jaar", "en": "1 year"},
         "reason": {
             "nl": "Zodat wij kunnen nagaan wat wij u hebben laten weten.",
             "en": "So that we can check what we told you.",
         },
     },
     {
-        "registered_model": "weticket_privacy.consentrecord",
+        "category": "consent",
         "data_categories": [C.IP_ADDRESS, C.DEVICE],
-        "period_days": 2 * 365,
+        "period": (2, "years", "record"),
         "record": {"nl": "Vastgelegde cookiekeuzes", "en": "Recorded cookie choices"},
-        "period": {"nl": "2 jaar", "en": "2 years"},
         "reason": {
             "nl": "Een keuze geldt een jaar; daarna kunnen wij nog een jaar aantonen wat u koos.",
             "en": "A choice holds for a year; for a year after that we can still show what you "
@@ -133,11 +126,10 @@ RETENTION_RULES = [
         },
     },
     {
-        "registered_model": "",
+        "category": "",
         "data_categories": [C.IP_ADDRESS, C.DEVICE],
-        "period_days": 30,
+        "period": (30, "days", "record"),
         "record": {"nl": "Logbestanden van de webserver", "en": "Web server logs"},
-        "period": {"nl": "30 dagen", "en": "30 days"},
         "reason": {
             "nl": "Om storingen en misbruik op te sporen.",
             "en": "To track down faults and abuse.",
@@ -508,10 +500,11 @@ def _seed_registers(locale: Locale, source_locale: Locale) -> None:
         source = RetentionRule.objects.filter(locale=source_locale, record=key).first()
         fields = {
             "data_categories": [str(c) for c in row["data_categories"]],
-            "period": row["period"][language],
-            "period_days": row["period_days"],
+            "period_amount": row["period"][0],
+            "period_unit": row["period"][1],
+            "counted_from": row["period"][2],
             "reason": row["reason"][language],
-            "registered_model": row["registered_model"],
+            "category": row["category"],
             "sort_order": order,
         }
         if source is not None and locale != source_locale:

@@ -63,3 +63,23 @@ class DataCategoriesField(models.JSONField):
                 _("Unknown categories of personal data: %(codes)s"),
                 params={"codes": ", ".join(sorted(unknown))},
             )
+
+
+class RetentionCategory(models.TextChoices):
+    """The retention categories: every registration in the personal-data registry names one
+    (``retention=``), and the retention schedule (:class:`~.processing.RetentionRule`) gives
+    each its period. One list, so what the statement shows is what the purge runs."""
+
+    ORDERS = "orders", _("Buyers' details on orders")
+    TICKETS = "tickets", _("Names on tickets")
+    PAYMENTS = "payments", _("Payments and refunds (their free text)")
+    FISCAL_RECORDS = "fiscal_records", _("Financial records (amounts, VAT, dates)")
+    OUTBOX = "outbox", _("Emails we sent")
+    CAMPAIGN_RECIPIENTS = "campaign_recipients", _("Who was told of a policy change")
+    CONSENT = "consent", _("Recorded cookie choices")
+    REQUESTS = "requests", _("Requests about personal data and their audit trail")
+    ORGANISATION_CONTACTS = "organisation_contacts", _("Organisations' contact addresses")
+    STAFF_ACCOUNTS = "staff_accounts", _("Admin accounts of organisers")
+    FORM_SUBMISSIONS = "form_submissions", _("Submitted forms")
+    STATEMENT_HISTORY = "statement_history", _("Who published which statement version")
+    WAITING_LIST = "waiting_list", _("People on a waiting list")

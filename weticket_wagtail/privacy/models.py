@@ -31,7 +31,7 @@ from .consent.models import ConsentRecord, ConsentSettings, CookieGroupText, Coo
 from .diff import diff_versions
 from .forms import PrivacyStatementPageForm
 from .immutable import InsertOnlyQuerySet
-from .processing import Processor, RetentionRule
+from .processing import Processor, PurgeLogEntry, RetentionRule
 from .sites import pages_in_site_of
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "PolicyVersionImmutable",
     "PrivacyStatementPage",
     "Processor",
+    "PurgeLogEntry",
     "RetentionRule",
 ]
 
@@ -467,6 +468,7 @@ __all__ = [
     "PrivacyRequestPage",
     "PrivacyStatementPage",
     "Processor",
+    "PurgeLogEntry",
     "RequestTenant",
     "RetentionRule",
     "SubjectFlag",

@@ -32,6 +32,7 @@ from .models import (
     PrivacyRequestPage,
     PrivacyStatementPage,
     Processor,
+    PurgeLogEntry,
     RequestTenant,
     RetentionRule,
     SubjectFlag,
@@ -238,6 +239,7 @@ def register() -> None:
             personal("name", C.CONTACT),
         ],
         retention=Retention.CAMPAIGN_RECIPIENTS,
+        retention_from="queued_at",
         still_held=lambda rows: rows.exclude(email__startswith="erased:"),
     )
     personal_data.not_personal(CampaignRecipient, "campaign", "language", "queued_at")
@@ -384,12 +386,29 @@ def register() -> None:
         "translation_key",
         "locale",
         "record",
+        "category",
         "data_categories",
+        "period_amount",
+        "period_unit",
+        "counted_from",
         "period",
-        "period_days",
         "reason",
-        "registered_model",
         "sort_order",
+    )
+    personal_data.not_personal(
+        PurgeLogEntry,
+        "run",
+        "category",
+        "dry_run",
+        "status",
+        "cutoff",
+        "counts",
+        "total",
+        "held",
+        "error",
+        "started_at",
+        "finished_at",
+        reason="counts per kind of record; no one is named",
     )
     personal_data.not_personal(
         PrivacyStatementPage, "intro", "body", "change_summary", "change_is_material"

@@ -75,7 +75,7 @@ from django.db.models import (
 )
 from django.db.models.functions import MD5, Cast, Concat, Lower, Random, Trim
 
-from .categories import Audience, DataCategory
+from .categories import Audience, DataCategory, RetentionCategory
 
 HeldFilter = Callable[[QuerySet], QuerySet]
 NoticeScope = Callable[[QuerySet, Any], QuerySet]
@@ -158,37 +158,24 @@ ACCOUNTABILITY = "accountability"
 
 
 class Retention:
-    """Stable codes of retention categories; the retention schedule maps each to a period."""
+    """Stable codes of retention categories (:class:`~.categories.RetentionCategory`, where
+    their labels are); the retention schedule maps each to a period."""
 
-    ORDERS = "orders"  # buyers' contact details on orders
-    TICKETS = "tickets"  # ticket holders' names
-    PAYMENTS = "payments"  # payments and refunds (their free text)
-    FISCAL_RECORDS = "fiscal_records"  # amounts, VAT, dates, Mollie ids: 7 years (kept fields)
-    OUTBOX = "outbox"  # sent emails
-    CAMPAIGN_RECIPIENTS = "campaign_recipients"  # who was told of a policy change
-    CONSENT = "consent"  # cookie-consent records
-    REQUESTS = "requests"  # data-subject requests and their audit trail
-    ORGANISATION_CONTACTS = "organisation_contacts"  # organisations' contact addresses
-    STAFF_ACCOUNTS = "staff_accounts"  # organisers' admin accounts and memberships
-    FORM_SUBMISSIONS = "form_submissions"  # an agency's own forms (example site)
-    STATEMENT_HISTORY = "statement_history"  # who published which statement version
-    WAITING_LIST = "waiting_list"  # people waiting for sold-out tickets
+    ORDERS = RetentionCategory.ORDERS.value  # buyers' contact details on orders
+    TICKETS = RetentionCategory.TICKETS.value  # ticket holders' names
+    PAYMENTS = RetentionCategory.PAYMENTS.value  # payments and refunds (their free text)
+    FISCAL_RECORDS = RetentionCategory.FISCAL_RECORDS.value  # amounts, VAT, dates: kept fields
+    OUTBOX = RetentionCategory.OUTBOX.value  # sent emails
+    CAMPAIGN_RECIPIENTS = RetentionCategory.CAMPAIGN_RECIPIENTS.value
+    CONSENT = RetentionCategory.CONSENT.value  # cookie-consent records
+    REQUESTS = RetentionCategory.REQUESTS.value  # data-subject requests, their audit trail
+    ORGANISATION_CONTACTS = RetentionCategory.ORGANISATION_CONTACTS.value
+    STAFF_ACCOUNTS = RetentionCategory.STAFF_ACCOUNTS.value  # organisers' admin accounts
+    FORM_SUBMISSIONS = RetentionCategory.FORM_SUBMISSIONS.value  # an agency's own forms
+    STATEMENT_HISTORY = RetentionCategory.STATEMENT_HISTORY.value
+    WAITING_LIST = RetentionCategory.WAITING_LIST.value  # people waiting for sold-out tickets
 
-    CODES = (
-        ORDERS,
-        TICKETS,
-        PAYMENTS,
-        FISCAL_RECORDS,
-        OUTBOX,
-        CAMPAIGN_RECIPIENTS,
-        CONSENT,
-        REQUESTS,
-        ORGANISATION_CONTACTS,
-        STAFF_ACCOUNTS,
-        FORM_SUBMISSIONS,
-        STATEMENT_HISTORY,
-        WAITING_LIST,
-    )
+    CODES = tuple(RetentionCategory.values)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ hours. Add the periodic tasks to Celery beat::
             "task": "weticket_wagtail.privacy.tasks.send_request_reminders_task",
             "schedule": crontab(hour=8, minute=0),
         },
+        # anonymises or deletes what is past its retention period (see the purge log)
+        "weticket-retention-purge": {
+            "task": "weticket_wagtail.privacy.tasks.purge_task",
+            "schedule": crontab(hour=3, minute=30),
+        },
     }
 
 Every task acknowledges late and may run twice, or at the same time as a twin: every step is
@@ -37,7 +42,7 @@ from celery import shared_task
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.tasks_runtime import run_task, uses_broker
 
-from .services import campaigns, erasure, reminders
+from .services import campaigns, erasure, reminders, retention
 
 #: A waiting campaign is looked at again after at most this many seconds.
 MAX_COUNTDOWN = 300
@@ -98,3 +103,12 @@ def sweep_requests_task() -> dict[str, int]:
 def send_request_reminders_task() -> int:
     """Queue today's reminders of requests due within ``PRIVACY_REMINDER_DAYS`` or overdue."""
     return reminders.send_reminders()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_task() -> dict[str, int]:
+    """Run the retention purge over every category; returns the counts per category.
+
+    Safe to run twice or side by side: each batch is anonymised once (what is done is no
+    longer due), and a run that died is finished by the next one."""
+    return {result.category: result.total for result in retention.purge()}

@@ -6,6 +6,7 @@
 * Statement versions: a read-only list, each version as it was published, and a diff between
   any two versions of a page. There are no add, edit, copy, delete, history or usage views,
   and the permission policy refuses those actions to everyone.
+* The purge log: what each run of the retention purge did, for superusers.
 * Policy-change notifications: each campaign's progress (people found, emails sent, failing),
   for superusers.
 * Cookie consent: cookie groups, cookies and the consent log (:mod:`.consent.viewsets`).
@@ -34,13 +35,14 @@ from weticket_wagtail.viewsets import LocaleColumnMixin, ReadOnlyModelViewSet
 
 from .consent.viewsets import ConsentRecordViewSet, CookieGroupViewSet, CookieViewSet
 from .diff import diff_versions
-from .models import NotificationCampaign, PolicyVersion, Processor, RetentionRule
+from .models import NotificationCampaign, PolicyVersion, Processor, PurgeLogEntry, RetentionRule
 from .register_forms import with_change_panel
 from .request_viewsets import DataSubjectRequestViewSet
 from .services.campaigns import progress
 
 VERSION_POLICY = ViewOnlyPermissionPolicy(PolicyVersion)
 CAMPAIGN_POLICY = ViewOnlyPermissionPolicy(NotificationCampaign, superusers_only=True)
+PURGE_LOG_POLICY = ViewOnlyPermissionPolicy(PurgeLogEntry, superusers_only=True)
 
 # --- versions ---------------------------------------------------------------------------------
 
@@ -236,10 +238,31 @@ class RetentionRuleViewSet(StatementRegisterViewSetMixin, LocaleColumnMixin, Sni
     model = RetentionRule
     icon = "time"
     menu_label = _("Retention schedule")
-    list_display = ["record", "period", "registered_model"]
+    list_display = ["record", "category", "period"]
+    list_filter = ["category"]
     search_fields = ["record", "reason"]
     search_backend_name = None
     ordering = ["sort_order", "record"]
+
+
+class PurgeLogViewSet(ReadOnlyModelViewSet):
+    """What each run of the retention purge did, per category (superusers only)."""
+
+    model = PurgeLogEntry
+    policy = PURGE_LOG_POLICY
+    icon = "bin"
+    menu_label = _("Purge log")
+    list_display = [
+        DateColumn("started_at", label=_("Started"), sort_key="started_at"),
+        "category",
+        "dry_run",
+        "status",
+        Column("total", label=_("Records"), sort_key="total"),
+        Column("held", label=_("Kept under a hold"), sort_key="held"),
+        DateColumn("cutoff", label=_("Records dated before")),
+    ]
+    list_filter = ["category", "status", "dry_run"]
+    ordering = ["-started_at", "-pk"]
 
 
 class PrivacyViewSetGroup(ViewSetGroup):
@@ -250,6 +273,7 @@ class PrivacyViewSetGroup(ViewSetGroup):
         DataSubjectRequestViewSet("weticket_privacy_requests"),
         ProcessorViewSet(),
         RetentionRuleViewSet(),
+        PurgeLogViewSet("weticket_purge_log"),
         PolicyVersionViewSet("weticket_policy_versions"),
         NotificationCampaignViewSet("weticket_policy_campaigns"),
         CookieGroupViewSet("weticket_cookie_groups"),

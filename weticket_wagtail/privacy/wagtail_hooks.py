@@ -11,15 +11,17 @@ from .models import (
     DataSubjectRequest,
     NotificationCampaign,
     PolicyVersion,
+    PurgeLogEntry,
 )
 from .panels import CampaignsInProgressPanel
 from .request_viewsets import REQUEST_POLICY, RequestsDuePanel
-from .viewsets import CAMPAIGN_POLICY, VERSION_POLICY, PrivacyViewSetGroup
+from .viewsets import CAMPAIGN_POLICY, PURGE_LOG_POLICY, VERSION_POLICY, PrivacyViewSetGroup
 
 register_policy(PolicyVersion, VERSION_POLICY)
 register_policy(NotificationCampaign, CAMPAIGN_POLICY)
 register_policy(ConsentRecord, CONSENT_LOG_POLICY)
 register_policy(DataSubjectRequest, REQUEST_POLICY)
+register_policy(PurgeLogEntry, PURGE_LOG_POLICY)
 
 if apps.is_installed("wagtail.contrib.settings"):
     # Settings → Cookie consent, per site. Without the app the banner stays off (weticket.W006).
