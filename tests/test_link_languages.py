@@ -112,10 +112,12 @@ def test_the_review_link_opens_the_request_page_of_the_buyers_language(demo, on_
     assert any(link.startswith(f"{BASE}/en/privacy-request/") for link in links_in(message))
 
 
-@pytest.mark.parametrize("language,other", [("en", "nl"), ("nl", "en")])
-def test_a_policy_change_links_to_its_diff_and_statement_in_its_language(
-    demo, client, django_capture_on_commit_callbacks, language, other
-):
+def material_change_for_a_buyer(language: str, other: str, committing=None) -> OutboxMessage:
+    """In the demo: a buyer who ordered in ``language``, and a material change of that
+    language's statement published from an admin in ``other``; the buyer's email about it.
+    ``committing`` runs the commit callbacks (a non-transactional test's capture)."""
+    from contextlib import nullcontext
+
     from weticket_wagtail.ticketing.models import Event, Order
 
     event = Event.objects.first()
@@ -131,11 +133,19 @@ def test_a_policy_change_links_to_its_diff_and_statement_in_its_language(
     page = PrivacyStatementPage.objects.get(locale__language_code=language)
     body = list(page.body.raw_data)
     body[0]["value"]["content"][0]["value"] += "<p>One more sentence.</p>"
-    # The campaign starts after the commit; the editor's admin is in the other language.
-    with django_capture_on_commit_callbacks(execute=True), translation.override(other):
+    with committing or nullcontext(), translation.override(other):
         publish(page, body=body, change_summary="A change.", change_is_material=True)
+    return OutboxMessage.objects.get(topic="policy_change", to=f"ada-{language}@example.org")
 
-    message = OutboxMessage.objects.get(topic="policy_change", to=f"ada-{language}@example.org")
+
+@pytest.mark.parametrize("language,other", [("en", "nl"), ("nl", "en")])
+def test_a_policy_change_links_to_its_diff_and_statement_in_its_language(
+    demo, client, django_capture_on_commit_callbacks, language, other
+):
+    # The campaign starts after the commit; the editor's admin is in the other language.
+    message = material_change_for_a_buyer(
+        language, other, django_capture_on_commit_callbacks(execute=True)
+    )
     links = links_in(message)
     statement = f"{BASE}/{language}/privacy/"
     assert statement in links

@@ -43,36 +43,11 @@ def test_a_policy_change_emails_links_open_in_the_recipients_language(
 ):
     """A material change emails a buyer whose order was in ``language``; opened in a browser
     that prefers the other language, the statement and its diff come in the email's."""
-    from decimal import Decimal
-
-    from django.utils import translation
-
-    from weticket_wagtail.mail.models import OutboxMessage
-    from weticket_wagtail.privacy.models import PrivacyStatementPage
-    from weticket_wagtail.ticketing.models import Event, Order
-
-    from ..privacy.conftest import publish
-    from ..test_link_languages import BASE, links_in
+    from ..test_link_languages import BASE, links_in, material_change_for_a_buyer
 
     shop_settings.ROOT_URLCONF = "demo.urls"
     call_command("weticket_demo", stdout=io.StringIO())
-    event = Event.objects.first()
-    Order.objects.create(
-        organisation=event.organisation,
-        event=event,
-        buyer_name="Ada",
-        buyer_email=f"ada-{language}@example.org",
-        language=language,
-        total=Decimal("10.00"),
-        status=Order.Status.PAID,
-    )
-    page = PrivacyStatementPage.objects.get(locale__language_code=language)
-    body = list(page.body.raw_data)
-    body[0]["value"]["content"][0]["value"] += "<p>One more sentence.</p>"
-    with translation.override("nl" if language == "en" else "en"):  # the editor's admin
-        publish(page, body=body, change_summary="A change.", change_is_material=True)
-
-    message = OutboxMessage.objects.get(topic="policy_change", to=f"ada-{language}@example.org")
+    message = material_change_for_a_buyer(language, "nl" if language == "en" else "en")
     links = [link for link in links_in(message) if "/privacy/" in link]
     assert links, message.body_text
     context = browser.new_context(locale=locale)
