@@ -87,7 +87,9 @@ class TranslatedTextsForm(WagtailAdminModelForm):
         return instance
 
     def reconsent(self, instance) -> None:
-        raise NotImplementedError
+        """Ask visitors again after a change of ``instance`` (each subclass says how: by its
+        group or by its cookie's group); a form without it refuses to mark a change."""
+        raise NotImplementedError(f"{type(self).__name__} must say how visitors are asked again")
 
 
 class CookieGroupFormBase(StatementChangeFormMixin, TranslatedTextsForm):
