@@ -175,7 +175,10 @@ def claim_uses(
     Returns the ticket-type ids the voucher unlocks (hidden ones may be held only then).
     Raises :class:`VoucherError` when the code is not valid now or has too few uses left.
     """
-    voucher = Voucher.objects.using(using).select_for_update().get(pk=voucher_id)
+    # FOR NO KEY UPDATE, not FOR UPDATE: the reservation row inserted just before references
+    # the voucher, which takes a KEY SHARE lock on it; two buyers holding KEY SHARE and each
+    # asking FOR UPDATE would deadlock. NO KEY UPDATE still makes the claims take turns.
+    voucher = Voucher.objects.using(using).select_for_update(no_key=True).get(pk=voucher_id)
     check_valid(voucher, event, now)
     own = set(voucher.ticket_types.using(using).values_list("pk", flat=True))
     types = TicketType.objects.using(using).filter(event_id=event.pk, pk__in=wanted)
@@ -211,7 +214,8 @@ def check_uses_at_confirmation(order: Order, now) -> bool:
         if line.voucher_id:
             wanted[line.voucher_id] = wanted.get(line.voucher_id, 0) + line.quantity
     ok = True
-    for voucher in Voucher.objects.select_for_update().filter(pk__in=wanted).order_by("pk"):
+    vouchers = Voucher.objects.select_for_update(no_key=True).filter(pk__in=wanted)
+    for voucher in vouchers.order_by("pk"):
         if uses(voucher.pk, now, not_order=order.pk) + wanted[voucher.pk] > voucher.max_uses:
             ok = False
     return ok
