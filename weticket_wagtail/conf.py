@@ -48,7 +48,14 @@ DEFAULTS: dict[str, Any] = {
     # Link to the privacy statement shown at checkout (the privacy app fills this in later).
     "PRIVACY_STATEMENT_URL": "",
     # POSTs per minute per client address on the public forms; 0 switches a limit off.
-    "RATE_LIMITS": {"reserve": 30, "checkout": 10, "pay": 10, "consent": 60, "waitinglist": 10},
+    "RATE_LIMITS": {
+        "reserve": 30,
+        "checkout": 10,
+        "pay": 10,
+        "consent": 60,
+        "waitinglist": 10,
+        "checkin": 30,
+    },
     # The most tickets of one ticket type in one order, whatever the ticket type allows; 0: no cap.
     "MAX_TICKETS_PER_ORDER": 10,
     # How much one client may hold of one event (see ticketing/services/hold_limits.py); 0

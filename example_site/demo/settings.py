@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "weticket_wagtail.ticketing",
     "weticket_wagtail.waitinglist",
     "weticket_wagtail.payments",
+    "weticket_wagtail.checkin",
     "weticket_wagtail.insights",
     "weticket_wagtail.checkout",
     "weticket_wagtail.blocks",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.models import Page
 
+from weticket_wagtail.checkin.models import Checkin, CheckinList
 from weticket_wagtail.mail.models import OutboxMessage
 from weticket_wagtail.payments.models import Payment, Refund
 from weticket_wagtail.payments.services import start_payment, sync_payment
@@ -318,6 +319,19 @@ def plant_ticket(email, marker):
     Ticket.objects.create(order=order, line=order.lines.first(), holder_name=f"{marker}-holder")
 
 
+def plant_checkin(email, marker):
+    """A ticket of the person checked in at the door, at an entrance named after the marker."""
+    order = _order(email, marker)
+    ticket = Ticket.objects.create(order=order, line=order.lines.first(), holder_name="")
+    checkin_list = CheckinList.objects.create(event=order.event, name="Door")
+    Checkin.objects.create(
+        checkin_list=checkin_list,
+        ticket=ticket,
+        entrance=f"{marker}-gate"[-60:],
+        scanned_at=timezone.now(),
+    )
+
+
 def plant_organisation(email, marker):
     OrganisationFactory(contact_email=email, slug=f"org-{marker[-8:]}".lower())
 
@@ -373,6 +387,7 @@ PLANTERS: dict[str, Callable[[str, str], None]] = {
     "weticket_ticketing.ticket:holder": plant_ticket,
     "weticket_ticketing.reservation:buyer": plant_reservation,
     "weticket_waitinglist.waitinglistentry:waiting": plant_waiting_list_entry,
+    "weticket_checkin.checkin:holder": plant_checkin,
     "weticket_ticketing.organisation:contact": plant_organisation,
     "weticket_ticketing.organisationmembership:member": plant_membership,
     "weticket_payments.payment:buyer": plant_payment,

@@ -108,10 +108,31 @@ def check_ticket(organisation: Organisation, token: str) -> TicketCheck:
         payload = verify_ticket_token(organisation.ticket_verify_key, token)
     except InvalidTicketToken:
         return TicketCheck(False, "not_genuine", _("This is not a genuine ticket of ours."))
+    return _check_code(organisation, payload.get("c", ""), payload)
+
+
+def normalise_ticket_code(text: str) -> str:
+    """A code as typed at the door: case, spaces and missing dashes do not matter
+    (``abcd efgh-jkLM npqr`` is ``ABCD-EFGH-JKLM-NPQR``)."""
+    raw = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    if len(raw) != 16:
+        return (text or "").strip().upper()
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def check_ticket_code(organisation: Organisation, code: str) -> TicketCheck:
+    """Like :func:`check_ticket` for a code typed from the ticket instead of scanned: no
+    signature to verify, so only the database says whether it is one of ours."""
+    return _check_code(organisation, normalise_ticket_code(code), None)
+
+
+def _check_code(organisation: Organisation, code: str, payload: dict | None) -> TicketCheck:
     ticket = (
         Ticket.objects.select_related("order", "line")
-        .filter(code=payload.get("c", ""), order__organisation_id=organisation.pk)
+        .filter(code=code, order__organisation_id=organisation.pk)
         .first()
+        if code
+        else None
     )
     if ticket is None:
         return TicketCheck(False, "unknown", _("No ticket with this code."), payload=payload)
