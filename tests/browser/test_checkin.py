@@ -96,3 +96,63 @@ def test_the_scanner_answers_at_once_and_syncs_offline_scans_once(new_page, live
         "B"
     ]
     assert Checkin.objects.count() == 3
+
+
+def qr_video(token: str, path) -> None:
+    """A few seconds of a fake camera (Y4M, 640x480) looking at the ticket's QR code."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    segno.make(token, error="m", micro=False).save(buffer, kind="png", scale=6, border=4)
+    qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    qr.thumbnail((460, 460))
+    frame = Image.new("L", (640, 480), 255)
+    frame.paste(qr, ((640 - qr.width) // 2, (480 - qr.height) // 2))
+    chroma = bytes([128]) * (320 * 240)
+    with open(path, "wb") as video:
+        video.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(30):
+            video.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+
+
+def test_the_camera_reads_a_tickets_qr_code(chromium_path, live_server, tmp_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.checkin.conftest import Door
+
+    door = Door()
+    ticket = door.ticket()
+    video = tmp_path / "qr.y4m"
+    qr_video(door.token(ticket), video)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        try:
+            context = chromium.new_context(locale="en-GB")
+            context.grant_permissions(["camera"], origin=live_server.url)
+            page = context.new_page()
+            url = reverse("weticket_checkin:scanner", args=[door.device_a.token])
+            page.goto(live_server.url + url)
+            expect(page.locator("body[data-ready='1']")).to_be_attached()
+            page.get_by_role("button", name="Start camera").click()
+            result = page.locator("[data-wtc='result']")
+            expect(result).to_have_attribute("data-kind", "ok", timeout=15_000)
+            expect(result).to_contain_text("Admitted")
+            # the camera keeps seeing the code: it is not scanned twice in a row
+            page.wait_for_timeout(1500)
+            assert Checkin.objects.filter(ticket=ticket).count() == 1
+            expect(page.get_by_role("button", name="Stop camera")).to_be_visible()
+        finally:
+            chromium.close()

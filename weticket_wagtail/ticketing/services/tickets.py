@@ -127,13 +127,17 @@ def check_ticket_code(organisation: Organisation, code: str) -> TicketCheck:
 
 
 def _check_code(organisation: Organisation, code: str, payload: dict | None) -> TicketCheck:
-    ticket = (
-        Ticket.objects.select_related("order", "line")
-        .filter(code=code, order__organisation_id=organisation.pk)
-        .first()
+    # codes are unique: no ORDER BY (``first()`` would add one), at most one row
+    found = (
+        list(
+            Ticket.objects.select_related("order", "line")
+            .filter(code=code, order__organisation_id=organisation.pk)
+            .order_by()[:1]
+        )
         if code
-        else None
+        else []
     )
+    ticket = found[0] if found else None
     if ticket is None:
         return TicketCheck(False, "unknown", _("No ticket with this code."), payload=payload)
     if ticket.status == Ticket.Status.REFUNDED:
