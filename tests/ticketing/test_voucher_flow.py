@@ -489,6 +489,18 @@ def test_the_refund_form_offers_and_refunds_the_discounted_prices(client, mollie
     assert [r["amount"]["value"] for r in mollie.refunds.values()] == ["40.00"]
 
 
+def test_the_order_in_the_admin_shows_the_voucher_and_the_list_price(client, discounted_order):
+    order, _payment, _tickets = discounted_order
+    member = admin_user("member-jazz")
+    MembershipFactory(organisation=order.organisation, user=member)
+    client.force_login(member)
+
+    page = text(client.get(reverse("weticket_orders:inspect", args=[order.pk])))
+
+    assert f"Regular 2 {money('20.00')} (voucher SUMMER, was {money('24.50')})" in page
+    assert f"Student 1 {money('15.00')} 9%" in page
+
+
 def test_a_free_voucher_order_has_nothing_to_refund(deal):
     Voucher.objects.filter(pk=deal["crew_code"].pk).update(value=Decimal("0"))
     event = deal["event"]
