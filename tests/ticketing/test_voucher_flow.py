@@ -44,7 +44,7 @@ from weticket_wagtail.ticketing.models import (
 )
 from weticket_wagtail.ticketing.services.orders import place_order
 from weticket_wagtail.ticketing.services.reservations import reserve_tickets
-from weticket_wagtail.ticketing.services.vouchers import find_voucher
+from weticket_wagtail.ticketing.services.vouchers import find_voucher, uses
 
 from ..payments.conftest import admin_user
 
@@ -398,6 +398,29 @@ def test_mollie_gets_the_discounted_total_and_the_discount_is_on_order_email_and
             )
         [full_price] = [p for p in pages if "Student" in p]
         assert money("15.00") in full_price and "voucher" not in full_price
+
+
+def test_a_retried_payment_asks_mollie_for_the_discounted_total_again(client, mollie, deal):
+    regular = deal["regular"]
+    reserved = client.post(SHOP, {f"quantity_{regular.pk}": "2", "voucher": "SUMMER"})
+    client.post(reserved["Location"], {"buyer_name": "Ada", "buyer_email": "ada@example.org"})
+    order = Order.objects.get()
+    first = Payment.objects.get()
+    mollie.set_status(first.mollie_id, "failed", notify=False)
+    sync_payment(first.mollie_id)
+    Voucher.objects.filter(pk=deal["summer"].pk).update(value=Decimal("10.00"))  # edited since
+
+    retried = client.post(reverse("weticket_checkout:order_pay", args=[order.token]))
+
+    assert retried.status_code == 303
+    second = Payment.objects.exclude(pk=first.pk).get()
+    assert mollie.payments[second.mollie_id]["amount"]["value"] == "40.00"  # the order's price
+    mollie.set_status(second.mollie_id, "paid", notify=False)
+    sync_payment(second.mollie_id)
+    order.refresh_from_db()
+    assert (order.status, order.total) == (Order.Status.PAID, Decimal("40.00"))
+    assert order.lines.get().voucher_code == "SUMMER"
+    assert uses(deal["summer"].pk) == 2  # the failed attempt's hold gave its uses back
 
 
 # --- refunds ------------------------------------------------------------------------------------
