@@ -7,6 +7,8 @@ without importing checkout's views.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +31,7 @@ def shop_context(
     request: HttpRequest | None = None,
     all_types: list[TicketType] | None = None,
     voucher: AppliedVoucher | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> dict:
     """Everything the ticket selector needs, as ready-to-print rows.
 
@@ -38,9 +41,12 @@ def shop_context(
     ``state`` is a :class:`SaleState` (``SOLD_OUT`` when a type on sale has nothing left) and
     ``on_sale`` says whether it takes a quantity. Ticket types sold only with a voucher are
     left out unless ``voucher`` unlocks them; with a ``voucher``, rows show its price and the
-    list price (``list_price_text``) and the result is never shared.
+    list price (``list_price_text``) and the result is never shared. ``values`` (posted data,
+    without a form) shows the quantities a buyer typed again, without judging them: the shop
+    after a voucher was applied or refused.
     """
-    memo = getattr(request, "_weticket_shops", None) if form is None and not voucher else None
+    personal = form is not None or bool(voucher) or values is not None
+    memo = getattr(request, "_weticket_shops", None) if not personal else None
     if memo is not None and event.pk in memo:
         return memo[event.pk]
     if all_types is None:
@@ -77,7 +83,7 @@ def shop_context(
                 "input_name": name,
                 "input_id": f"id_{name}",
                 "input_label": _("Number of “%(name)s” tickets") % {"name": ticket_type.name},
-                "value": (form.data.get(name) or "0") if bound else "0",
+                "value": typed_value(form.data if bound else values, name),
                 "errors": form.errors.get(name, []) if bound else [],
                 "max": ticket_type.order_maximum,
             }
@@ -89,11 +95,16 @@ def shop_context(
         "form": form,
         "voucher": voucher,
     }
-    if request is not None and not bound and not voucher:
+    if request is not None and not personal:
         if memo is None:
             memo = request._weticket_shops = {}
         memo[event.pk] = context
     return context
+
+
+def typed_value(data: Mapping[str, str] | None, name: str) -> str:
+    """What the buyer typed in a quantity field, or "0"."""
+    return (data.get(name) or "0") if data is not None else "0"
 
 
 def state_text(state: SaleState, ticket_type: TicketType, count: int, threshold: int) -> str:

@@ -105,14 +105,18 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
     catalogue = get_catalogue(organisation_slug, event_slug)
     event, all_types = catalogue.event, catalogue.ticket_types
     form = None  # a page view shows an empty form: the rows are all it needs
+    typed = None  # quantities shown again as typed, unjudged (a voucher applied or refused)
     status = 200
-    applied, voucher_error = buyer_voucher(request, event)
-    if request.method == "POST":
+    code, applied, voucher_error = buyer_voucher(request, event)
+    if request.method == "POST" and (voucher_error or APPLY_VOUCHER in request.POST):
+        # Applying (or re-typing) a code reserves nothing: the same shop again with the code's
+        # prices, or the reason it was refused, and everything the buyer typed still there.
+        typed = request.POST
+        status = 400 if voucher_error else 200
+    elif request.method == "POST":
         form = TicketSelectionForm(
             request.POST, event=event, ticket_types=sellable_types(catalogue, applied)
         )
-        if voucher_error:
-            form.add_error(None, voucher_error)
         if form.is_valid():
             try:
                 reservation = reserve_tickets(
@@ -129,8 +133,8 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
                 return redirect(with_parent(url, allowed_parent(request, event.organisation)))
         else:
             status = 400
-    context = shop_context(event, form, all_types=all_types, voucher=applied)
-    context["voucher_error"] = voucher_error
+    context = shop_context(event, form, all_types=all_types, voucher=applied, values=typed)
+    context.update(voucher_code=code, voucher_error=voucher_error)
     # Always empty: the page is shared between visitors (pagecache); the join view answers alone.
     context = {**context, "waiting_list_form": waiting_list_form(context)}
     return render_framed(
@@ -139,26 +143,42 @@ def event_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
         context,
         event.organisation,
         status=status,
-        # A page with a voucher (or a refused one) is one visitor's: never shared.
-        catalogue=catalogue if form is None and VOUCHER_PARAM not in request.GET else None,
+        catalogue=catalogue if shareable(request, form, typed) else None,
     )
 
 
 VOUCHER_PARAM = "voucher"
+#: The name of the shop form's "Apply" button (next to the voucher code).
+APPLY_VOUCHER = "apply_voucher"
 
 
-def buyer_voucher(request: HttpRequest, event) -> tuple[AppliedVoucher | None, str]:
-    """The voucher this request carries (``?voucher=`` or the shop form's field), checked for
-    ``event``: (the voucher or None, the reason it was refused or "")."""
-    code = (request.POST.get(VOUCHER_PARAM) if request.method == "POST" else None) or (
-        request.GET.get(VOUCHER_PARAM, "")
+def shareable(request: HttpRequest, form=None, typed=None) -> bool:
+    """Whether this shop page may come from (and go into) the shared page cache: a plain look
+    at the shop. A page with a voucher (or a refused one) or with what a buyer typed is one
+    visitor's, never shown to another."""
+    return (
+        request.method == "GET"
+        and form is None
+        and typed is None
+        and VOUCHER_PARAM not in request.GET
     )
-    if not code.strip():
-        return None, ""
+
+
+def buyer_voucher(request: HttpRequest, event) -> tuple[str, AppliedVoucher | None, str]:
+    """The voucher code this request carries (the shop form's field, else ``?voucher=``), as
+    typed, checked for ``event``: (the code, the voucher or None, why it was refused or "")."""
+    if request.method == "POST" and VOUCHER_PARAM in request.POST:
+        code = request.POST.get(VOUCHER_PARAM, "")
+    else:
+        code = request.GET.get(VOUCHER_PARAM, "")
+    code = code.strip()[:64]
+    if not code:
+        return "", None, ""
     try:
-        return find_voucher(event, code[:64]), ""
+        applied = find_voucher(event, code)
     except VoucherError as exc:
-        return None, exc.message
+        return code, None, exc.message
+    return applied.code, applied, ""
 
 
 def sellable_types(catalogue: Catalogue, applied: AppliedVoucher | None) -> list:
@@ -174,15 +194,15 @@ def embed_shop(request: HttpRequest, organisation_slug: str, event_slug: str) ->
     """The shop as shown inside another website's iframe (see static/weticket_wagtail/embed.js)."""
     catalogue = get_catalogue(organisation_slug, event_slug)
     event = catalogue.event
-    applied, voucher_error = buyer_voucher(request, event)
+    code, applied, voucher_error = buyer_voucher(request, event)
     context = shop_context(event, all_types=catalogue.ticket_types, voucher=applied)
-    context["voucher_error"] = voucher_error
+    context.update(voucher_code=code, voucher_error=voucher_error)
     return render_framed(
         request,
         "weticket_wagtail/checkout/embed.html",
         context,
         event.organisation,
-        catalogue=catalogue if VOUCHER_PARAM not in request.GET else None,
+        catalogue=catalogue if shareable(request) else None,
     )
 
 

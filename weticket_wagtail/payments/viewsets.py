@@ -45,6 +45,7 @@ from weticket_wagtail.money import format_money, site_currency
 from weticket_wagtail.privacy.request_viewsets import rectify_record_url
 from weticket_wagtail.ticketing.models import Event, Order, Ticket
 from weticket_wagtail.ticketing.permissions import OrganisationScopedPolicy, scope_queryset
+from weticket_wagtail.ticketing.services.tickets import ticket_price_text
 from weticket_wagtail.ticketing.viewsets import ScopedModelViewSet, TicketsViewSetGroup
 from weticket_wagtail.viewsets import ReadOnlyViewSetMixin
 
@@ -235,7 +236,8 @@ class OrderInspectView(InspectView):
                 {
                     "name": line.name,
                     "quantity": line.quantity,
-                    "unit_price": format_money(line.unit_price, currency),
+                    # With a voucher: its code and the list price too, as on the ticket.
+                    "unit_price": ticket_price_text(line, currency),
                     "vat_rate": line.vat_rate,
                     "vat": format_money(line.vat_amount, currency),
                     "total": format_money(line.total, currency),

@@ -9,6 +9,11 @@ with a dot, the payment method and Mollie id, stable codes):
 * ``refund``: a refund that left (or is leaving) the account, dated by its creation, as a
   negative line per VAT rate, split in proportion to the order's lines at those rates (the
   last rate takes the rounding cent);
+* vouchers: a sale line also names the voucher codes of its order's lines at that VAT rate
+  and the discount they gave (list price minus what was paid, including VAT); its amounts
+  are what was paid, so the discount is information beside the ledger, never a movement in
+  it. A refund line names the same codes and no discount (a refund pays back what was paid,
+  at most; see ``payments.services.refund_tickets``);
 * fees: the models hold no payment-provider fees (Mollie invoices those separately), so
   there are no fee lines.
 
@@ -53,6 +58,8 @@ class LedgerLine:
     amount_including_vat: Decimal
     method: str
     mollie_id: str
+    voucher_codes: str = ""
+    discount_including_vat: Decimal = Decimal("0.00")
 
     def as_row(self) -> list:
         return [
@@ -65,6 +72,8 @@ class LedgerLine:
             f"{self.amount_including_vat:.2f}",
             self.method,
             self.mollie_id,
+            self.voucher_codes,
+            f"{self.discount_including_vat:.2f}",
         ]
 
 
@@ -79,6 +88,8 @@ def headings() -> list[str]:
         _("Amount incl. VAT"),
         _("Payment method"),
         _("Mollie payment id"),
+        _("Voucher code"),
+        _("Discount incl. VAT"),
     ]
 
 
@@ -93,9 +104,26 @@ def _by_rate(order: Order) -> dict[Decimal, Decimal]:
     return dict(sorted(totals.items()))
 
 
+def _vouchers_by_rate(order: Order) -> dict[Decimal, tuple[str, Decimal]]:
+    """Per VAT rate of ``order``'s lines: their voucher codes (sorted, comma-separated) and
+    the discount they gave."""
+    codes: dict[Decimal, set[str]] = defaultdict(set)
+    discounts: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for line in order.lines.all():
+        if line.voucher_code:
+            codes[line.vat_rate].add(line.voucher_code)
+            discounts[line.vat_rate] += line.discount
+    return {
+        rate: (", ".join(sorted(codes[rate])), discounts[rate].quantize(CENT)) for rate in codes
+    }
+
+
 def _split(amount: Decimal, weights: dict[Decimal, Decimal]) -> dict[Decimal, Decimal]:
     """``amount`` over the rates in proportion to ``weights``; the last rate takes the rest."""
     whole = sum(weights.values(), Decimal("0"))
+    if weights and not whole and not amount:
+        # A free order (a 100 % voucher): a zero line per rate, to carry its discount.
+        return dict.fromkeys(weights, Decimal("0.00"))
     if not weights or not whole:
         return {Decimal("0"): amount}
     parts: dict[Decimal, Decimal] = {}
@@ -109,10 +137,11 @@ def _split(amount: Decimal, weights: dict[Decimal, Decimal]) -> dict[Decimal, De
     return parts
 
 
-def _lines(date, kind, reference, split, sign, payment) -> list[LedgerLine]:
+def _lines(date, kind, reference, split, sign, payment, vouchers=None) -> list[LedgerLine]:
     lines = []
     for rate, gross in split.items():
         vat = _vat_of(gross, rate)
+        codes, discount = (vouchers or {}).get(rate, ("", Decimal("0")))
         lines.append(
             LedgerLine(
                 date=date,
@@ -124,6 +153,8 @@ def _lines(date, kind, reference, split, sign, payment) -> list[LedgerLine]:
                 amount_including_vat=sign * gross,
                 method=payment.method if payment else "",
                 mollie_id=(payment.mollie_id or "") if payment else "",
+                voucher_codes=codes,
+                discount_including_vat=discount if sign > 0 else Decimal("0.00"),
             )
         )
     return lines
@@ -146,7 +177,13 @@ def ledger(organisation: Organisation, period: Period) -> list[LedgerLine]:
         when = timezone.localdate(order.paid_at or order.created_at)
         payment = payment_for_export(order)
         lines += _lines(
-            when, "sale", order.reference, _split(order.total, _by_rate(order)), 1, payment
+            when,
+            "sale",
+            order.reference,
+            _split(order.total, _by_rate(order)),
+            1,
+            payment,
+            _vouchers_by_rate(order),
         )
     refunds = (
         Refund.objects.filter(
@@ -167,6 +204,7 @@ def ledger(organisation: Organisation, period: Period) -> list[LedgerLine]:
             _split(refund.amount, _by_rate(order)),
             -1,
             refund.payment,
+            _vouchers_by_rate(order),
         )
     lines.sort(key=lambda line: (line.date, line.reference, line.kind != "sale", line.vat_rate))
     return lines
@@ -201,6 +239,8 @@ def ledger_xlsx(lines: list[LedgerLine]) -> bytes:
                 line.amount_including_vat,
                 line.method,
                 line.mollie_id,
+                line.voucher_codes,
+                line.discount_including_vat,
             ]
         )
     buffer = io.BytesIO()

@@ -29,6 +29,15 @@
   document.addEventListener("DOMContentLoaded", function () {
     var timers = document.querySelectorAll("[data-weticket-expires]");
     for (var i = 0; i < timers.length; i++) { startTimer(timers[i]); }
+    // Enter in a voucher field applies the code (without a script it reserves with it).
+    var vouchers = document.querySelectorAll(".weticket-voucher input[name=voucher]");
+    for (var j = 0; j < vouchers.length; j++) {
+      vouchers[j].addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") { return; }
+        var apply = this.parentNode.querySelector("button[name=apply_voucher]");
+        if (apply) { event.preventDefault(); apply.click(); }
+      });
+    }
     var errors = document.getElementById("weticket-form-errors");
     if (errors) { errors.setAttribute("tabindex", "-1"); errors.focus(); }
   });
