@@ -120,7 +120,15 @@ def leave_waiting_list(token: str) -> WaitingListEntry | None:
     and offered to the next person. Leaving twice changes nothing; an entry that bought its
     tickets stays bought. ``None``: no such entry."""
     with transaction.atomic():
-        entry = WaitingListEntry.objects.select_for_update().filter(token=token).first()
+        # Only the entry's row: the model's ordering joins its event and ticket type, which a
+        # bare FOR UPDATE would lock too (before the reservation: the wrong order, and the
+        # event row blocks every buyer's hold until commit).
+        entry = (
+            WaitingListEntry.objects.select_for_update(of=("self",))
+            .filter(token=token)
+            .order_by()
+            .first()
+        )
         if entry is None:
             return None
         left = WaitingListEntry.objects.filter(pk=entry.pk, status__in=OPEN).update(
@@ -291,8 +299,9 @@ def move_expired_offers(now=None) -> int:
     for entry_id, event_id in list(due.values_list("pk", "event_id")):
         with transaction.atomic():
             entry = (
-                WaitingListEntry.objects.select_for_update()
+                WaitingListEntry.objects.select_for_update(of=("self",))  # see leave_waiting_list
                 .filter(pk=entry_id, status=Status.OFFERED)
+                .order_by()
                 .first()
             )
             if entry is None:
@@ -300,7 +309,9 @@ def move_expired_offers(now=None) -> int:
             # Locked so that an order being placed on this hold right now is placed (and its
             # hold lengthened) before we look, or finds the hold gone after.
             reservation = (
-                Reservation.objects.select_for_update().filter(pk=entry.reservation_id).first()
+                Reservation.objects.select_for_update(of=("self",))
+                .filter(pk=entry.reservation_id)
+                .first()
                 if entry.reservation_id
                 else None
             )
