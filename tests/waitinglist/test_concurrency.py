@@ -16,7 +16,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from weticket_wagtail.mail.models import OutboxMessage
-from weticket_wagtail.ticketing.models import Order, ReservationLine, TicketType
+from weticket_wagtail.ticketing.models import Order, Reservation, ReservationLine, TicketType
 from weticket_wagtail.ticketing.services.orders import confirm_order, place_order, record_refund
 from weticket_wagtail.ticketing.services.reservations import (
     release_expired_reservations,
@@ -229,3 +229,98 @@ def test_leaving_with_an_offer_while_a_hold_is_given_back_offers_each_ticket_onc
     for entry in entries:
         assert OutboxMessage.objects.filter(to=entry.email, topic="waitinglist_offer").count() == 1
     assert held(student) == 2
+
+
+@pytest.fixture
+def offer_running_out(on_sale):
+    """One student ticket offered to person0 (person1 waits); the offer ends in 3 seconds."""
+    event, student = on_sale["event"], on_sale["student"]
+    TicketType.objects.filter(pk=student.pk).update(capacity=1)
+    student.refresh_from_db()
+    hold = reserve_tickets(event, {student.pk: 1})
+    entries = people_waiting(student, 2)
+    release_reservation(hold)
+    entry = WaitingListEntry.objects.get(pk=entries[0].pk)
+    assert entry.status == Status.OFFERED
+    deadline = timezone.now() + timedelta(seconds=3)
+    WaitingListEntry.objects.filter(pk=entry.pk).update(offer_expires_at=deadline)
+    Reservation.objects.filter(pk=entry.reservation_id).update(expires_at=deadline)
+    ReservationLine.objects.filter(reservation_id=entry.reservation_id).update(expires_at=deadline)
+    return student, entries, Reservation.objects.get(pk=entry.reservation_id), deadline
+
+
+def _place(reservation):
+    return place_order(
+        reservation, buyer_name="Person Zero", buyer_email="person0@example.org", language="en"
+    )
+
+
+def _in_thread(work):
+    def run():
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    return run
+
+
+def _wait_for_waiters(count: int) -> None:
+    deadline = time.monotonic() + 10
+    while _waiters() < count:
+        assert time.monotonic() < deadline, "nobody waited for the lock"
+        time.sleep(0.02)
+
+
+def test_the_sweep_waits_for_an_order_being_placed_on_the_offer(offer_running_out):
+    """The order is being placed just before the offer ends (its hold is being lengthened,
+    waiting for the ticket-type lock) when the sweep, past the deadline, looks at the offer:
+    the sweep waits for the order and leaves its tickets alone."""
+    student, entries, reservation, deadline = offer_running_out
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        with transaction.atomic():
+            list(TicketType.objects.select_for_update().filter(pk=student.pk))
+            placing = pool.submit(_in_thread(lambda: _place(reservation)))
+            _wait_for_waiters(1)
+            sweeping = pool.submit(
+                _in_thread(lambda: move_expired_offers(now=deadline + timedelta(seconds=1)))
+            )
+            _wait_for_waiters(2)  # the sweep waits for the reservation the order has locked
+            assert timezone.now() < deadline
+        order = placing.result(timeout=30)
+        assert sweeping.result(timeout=30) == 0
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.ORDERED
+    assert reservation.expires_at > deadline + timedelta(minutes=10)  # the order's own time
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
+    statuses = dict(WaitingListEntry.objects.values_list("email", "status"))
+    assert statuses == {entries[0].email: Status.OFFERED, entries[1].email: Status.WAITING}
+    assert not OutboxMessage.objects.filter(to=entries[1].email, topic="waitinglist_offer")
+    assert held(student) == 1
+
+
+def test_a_hold_that_ran_out_while_its_order_waited_for_the_lock_is_not_lengthened(
+    offer_running_out,
+):
+    """The order was placed a moment before the offer ended, but its hold ran out while it
+    waited for the ticket-type lock: the hold is not brought back (someone else may have the
+    ticket by then); the sweep passes the ticket on and the order's payment will be refunded
+    if it comes."""
+    student, entries, reservation, deadline = offer_running_out
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with transaction.atomic():
+            list(TicketType.objects.select_for_update().filter(pk=student.pk))
+            placing = pool.submit(_in_thread(lambda: _place(reservation)))
+            _wait_for_waiters(1)
+            time.sleep(max(0.0, (deadline - timezone.now()).total_seconds()) + 0.2)
+        order = placing.result(timeout=30)
+    reservation.refresh_from_db()
+    assert reservation.expires_at == deadline
+    assert move_expired_offers() == 1
+    statuses = dict(WaitingListEntry.objects.values_list("email", "status"))
+    assert statuses == {entries[0].email: Status.EXPIRED, entries[1].email: Status.OFFERED}
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
+    assert held(student) == 1
+    assert confirm_order(order).value == "no_capacity"  # paid now: refunded, not sold twice
+    student.refresh_from_db()
+    assert student.sold_count == 0 and held(student) == 1
