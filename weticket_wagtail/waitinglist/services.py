@@ -280,10 +280,10 @@ def move_expired_offers(now=None) -> int:
     :func:`hold_for_order`). An offer whose order is awaiting payment with its hold still
     running is left alone: the payment may still come, and the tickets are that order's.
 
-    The sweep never writes a reservation: an offer's hold that ran out stopped counting at
-    its expiry already (ticketing's own sweep tidies the rows), so there is nothing to
-    release, and this task cannot deadlock with ticketing's. Returns the number of offers that
-    expired.
+    The sweep writes no reservation whose hold ran out: it stopped counting at its expiry
+    already (ticketing's own sweep tidies the rows, and this task cannot deadlock with it).
+    Only a hold still live when its offer ends (not one this module made) is released.
+    Returns the number of offers that expired.
     """
     now = now or timezone.now()
     WaitingListEntry.objects.filter(
