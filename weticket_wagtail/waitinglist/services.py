@@ -10,6 +10,12 @@ Guarantees:
   locks of its ticket-type rows (taken first, in primary-key order, as every capacity change
   does), so two workers freeing tickets at once make their offers one after the other, and the
   second counts the first one's hold.
+* **An order started on an offer is not lost.** Placing the order redeems the offer (as a
+  waiting-list voucher is redeemed in pretix): the order keeps its tickets for its payment,
+  at least ``RESERVATION_MINUTES`` from when it was placed, even past the offer's time
+  (:func:`hold_for_order`); only when its payment fails or that time runs out unpaid do the
+  tickets go to the next in line, and a payment after that is confirmed only if tickets are
+  left (else refunded): a ticket is never sold twice.
 * **The email goes with the offer.** The offer email is queued in the outbox in the
   transaction that makes the offer; it carries a link to leave the list, as every email does.
 
@@ -24,14 +30,20 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.mail.outbox import Email, enqueue_templated_email
 from weticket_wagtail.ticketing.links import absolute, shop_url
-from weticket_wagtail.ticketing.models import Event, Reservation, ReservationLine, TicketType
+from weticket_wagtail.ticketing.models import (
+    Event,
+    Order,
+    Reservation,
+    ReservationLine,
+    TicketType,
+)
 from weticket_wagtail.ticketing.services.availability import invalidate_event_availability
 from weticket_wagtail.ticketing.services.errors import CheckoutError
 from weticket_wagtail.ticketing.services.reservations import release_reservation, reserve_tickets
@@ -108,7 +120,15 @@ def leave_waiting_list(token: str) -> WaitingListEntry | None:
     and offered to the next person. Leaving twice changes nothing; an entry that bought its
     tickets stays bought. ``None``: no such entry."""
     with transaction.atomic():
-        entry = WaitingListEntry.objects.select_for_update().filter(token=token).first()
+        # Only the entry's row: the model's ordering joins its event and ticket type, which a
+        # bare FOR UPDATE would lock too (before the reservation: the wrong order, and the
+        # event row blocks every buyer's hold until commit).
+        entry = (
+            WaitingListEntry.objects.select_for_update(of=("self",))
+            .filter(token=token)
+            .order_by()
+            .first()
+        )
         if entry is None:
             return None
         left = WaitingListEntry.objects.filter(pk=entry.pk, status__in=OPEN).update(
@@ -116,8 +136,13 @@ def leave_waiting_list(token: str) -> WaitingListEntry | None:
         )
         if left and entry.status == Status.OFFERED and entry.reservation_id:
             reservation = Reservation.objects.get(pk=entry.reservation_id)
+            # An order started on the offer keeps its tickets: leaving the list does not
+            # cancel an order. A hold that ran out is not written again (it stopped counting).
             if reservation.status == Reservation.Status.ACTIVE:
-                release_reservation(reservation)  # announces the freed tickets: next in line
+                if _holds(reservation, timezone.now()):
+                    release_reservation(reservation)  # announces the freed tickets
+                else:
+                    offer_freed_tickets(entry.event_id)
     entry.refresh_from_db()
     return entry
 
@@ -193,35 +218,128 @@ def _mark_offered(entry: WaitingListEntry, reservation: Reservation, now: dateti
     return True
 
 
-def move_expired_offers(now=None) -> int:
-    """For the periodic task: offers that were bought become ``bought``; offers past their time
-    become ``expired``, their hold is released and the tickets go to the next in line.
+def hold_for_order(order: Order) -> bool:
+    """An order was placed on an offer's hold (its reservation): from now on the tickets are
+    the order's, held as any order's are, and no longer the offer's.
 
-    An offer whose order is awaiting payment is left alone until its hold runs out (the
-    payment may still come). Returns the number of offers that expired.
+    As in pretix, where the waiting-list voucher is redeemed by placing the order, the offer's
+    time limits when an order may be started, not how long a started order may take to be
+    paid: an order started just before the offer runs out keeps its tickets for
+    ``RESERVATION_MINUTES`` from when it was placed (the time any buyer has at most between
+    choosing tickets and paying), so the payment open at Mollie can still complete. An order
+    started earlier keeps the offer's longer hold. Then the order's own rules apply: paid, the
+    entry becomes ``bought``; its payment failed or its hold ran out, the tickets go to the
+    next in line (a late payment is confirmed only if tickets are left, else refunded).
+
+    Called when the order row is created, in :func:`place_order`'s transaction (the
+    reservation row is locked there). The hold is lengthened under the ticket-type locks and
+    only while it still counts, so it never comes back after another buyer could have taken
+    its tickets. True when this call lengthened it.
+    """
+    if not order.reservation_id:
+        return False
+    if not WaitingListEntry.objects.filter(
+        reservation_id=order.reservation_id, status=Status.OFFERED
+    ).exists():
+        return False
+    with transaction.atomic():
+        type_ids = sorted(
+            set(
+                ReservationLine.objects.filter(reservation_id=order.reservation_id).values_list(
+                    "ticket_type_id", flat=True
+                )
+            )
+        )
+        list(
+            TicketType.objects.select_for_update()
+            .filter(pk__in=type_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        now = timezone.now()  # after the locks: the hold is judged as it is now
+        until = now + timedelta(minutes=weticket_settings.RESERVATION_MINUTES)
+        lengthened = Reservation.objects.filter(
+            pk=order.reservation_id,
+            status__in=[Reservation.Status.ACTIVE, Reservation.Status.ORDERED],
+            expires_at__gt=now,
+            expires_at__lt=until,
+        ).update(expires_at=until)
+        if lengthened:
+            ReservationLine.objects.filter(
+                reservation_id=order.reservation_id, is_live=True, expires_at__gt=now
+            ).update(expires_at=until)
+    return bool(lengthened)
+
+
+def move_expired_offers(now=None) -> int:
+    """For the periodic task: offers that were bought become ``bought``; offers that ended
+    become ``expired`` and their tickets go to the next in line.
+
+    An offer ends when its time is up and no order was started on it, or when the order
+    started on it lost its hold (its payment failed, or its hold ran out unpaid; see
+    :func:`hold_for_order`). An offer whose order is awaiting payment with its hold still
+    running is left alone: the payment may still come, and the tickets are that order's.
+
+    The sweep writes no reservation whose hold ran out: it stopped counting at its expiry
+    already (ticketing's own sweep tidies the rows, and this task cannot deadlock with it).
+    Only a hold still live when its offer ends (not one this module made) is released.
+    Returns the number of offers that expired.
     """
     now = now or timezone.now()
     WaitingListEntry.objects.filter(
-        status=Status.OFFERED, reservation__status=Reservation.Status.CONVERTED
+        status__in=[Status.OFFERED, Status.EXPIRED],
+        reservation__status=Reservation.Status.CONVERTED,
     ).update(status=Status.BOUGHT)
-    due = WaitingListEntry.objects.filter(status=Status.OFFERED, offer_expires_at__lte=now)
+    due = WaitingListEntry.objects.filter(status=Status.OFFERED).filter(
+        Q(offer_expires_at__lte=now)
+        | Q(reservation__isnull=True)
+        | Q(reservation__status=Reservation.Status.RELEASED)
+    )
     expired = 0
     for entry_id, event_id in list(due.values_list("pk", "event_id")):
         with transaction.atomic():
-            changed = (
-                WaitingListEntry.objects.filter(
-                    pk=entry_id, status=Status.OFFERED, offer_expires_at__lte=now
-                )
-                .exclude(reservation__status=Reservation.Status.CONVERTED)
-                .update(status=Status.EXPIRED)
+            entry = (
+                WaitingListEntry.objects.select_for_update(of=("self",))  # see leave_waiting_list
+                .filter(pk=entry_id, status=Status.OFFERED)
+                .order_by()
+                .first()
             )
-            if not changed:
+            if entry is None:
                 continue
+            # Locked so that an order being placed on this hold right now is placed (and its
+            # hold lengthened) before we look, or finds the hold gone after.
+            reservation = (
+                Reservation.objects.select_for_update(of=("self",))
+                .filter(pk=entry.reservation_id)
+                .first()
+                if entry.reservation_id
+                else None
+            )
+            live = reservation is not None and _holds(reservation, now)
+            if reservation is not None and reservation.status == Reservation.Status.CONVERTED:
+                WaitingListEntry.objects.filter(pk=entry_id).update(status=Status.BOUGHT)
+                continue
+            if live and (
+                reservation.status == Reservation.Status.ORDERED or entry.offer_expires_at > now
+            ):
+                continue  # an order awaits payment on it, or the offer still runs
+            WaitingListEntry.objects.filter(pk=entry_id, status=Status.OFFERED).update(
+                status=Status.EXPIRED
+            )
             expired += 1
-            reservation = Reservation.objects.filter(waiting_list_entry__pk=entry_id).first()
-            if reservation is None or not release_reservation(reservation):
-                offer_freed_tickets(event_id, now=now)  # nothing to announce: look anyway
+            if live:
+                release_reservation(reservation)  # announces the freed tickets: next in line
+            else:
+                offer_freed_tickets(event_id, now=now)
     return expired
+
+
+def _holds(reservation: Reservation, now: datetime) -> bool:
+    """Whether ``reservation`` still holds its tickets at ``now``."""
+    return (
+        reservation.status in (Reservation.Status.ACTIVE, Reservation.Status.ORDERED)
+        and reservation.expires_at > now
+    )
 
 
 def offer_view_target(entry: WaitingListEntry) -> str | None:
