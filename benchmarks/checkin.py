@@ -24,8 +24,10 @@ What it does (the database is dropped on success, on error and on Ctrl-C unless 
    * ``again``: 5,000 of the tickets already in, one per request: each must say ``already``;
 
 4. checks that the database holds exactly one check-in per admitted ticket and prints, as the
-   last line of stdout, ``{tickets, scans_per_s, batched_scans_per_s, again_scans_per_s,
-   p50_ms, p95_ms, queries_per_scan, checked_in}``. ``scans_per_s`` is the single-scan rate.
+   last line of stdout, ``{tickets, scans_per_s, workers, single_process_scans_per_s,
+   batched_scans_per_s, again_scans_per_s, p50_ms, p95_ms, queries_per_scan, checked_in}``.
+   ``scans_per_s`` is the rate of one-scan requests from ``workers`` processes; p50/p95 are the
+   single process's latencies.
 
 Target: ``scans_per_s`` ≥ 500 on the 2-core machine. Progress goes to stderr.
 """
@@ -161,6 +163,53 @@ def expect(results: list[dict], scans: list[dict], refunded: set[str], wanted: s
             raise RuntimeError(f"expected {expected}, got {result}")
 
 
+def _worker(device, tokens, refunded, barrier, results, index) -> None:
+    """One web worker: its own database connection, one scan per request."""
+    from django.db import connections
+    from django.test import Client
+    from django.urls import reverse
+
+    connections.close_all()  # never share the parent's connection
+    client = Client(SERVER_NAME="localhost")
+    url = reverse("weticket_checkin:scan", args=[device.token])
+    post(client, url, [{"token": "warm-up", "id": "warm"}])
+    barrier.wait()
+    started = time.perf_counter()
+    for n, token in enumerate(tokens):
+        scans = [{"token": token, "id": f"w{index}-{n}"}]
+        expect(post(client, url, scans), scans, refunded, "ok")
+    results.put((started, time.perf_counter()))
+    connections.close_all()
+
+
+def run_workers(device, tokens, refunded, workers: int) -> float:
+    """Scans per second of ``workers`` processes scanning ``tokens`` (split between them) at
+    once, as a site served by that many web workers; from the first start to the last end."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(workers)
+    results = context.Queue()
+    processes = [
+        context.Process(
+            target=_worker, args=(device, tokens[i::workers], refunded, barrier, results, i)
+        )
+        for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    spans = [results.get(timeout=1800) for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode:
+            raise RuntimeError(f"a worker failed with exit code {process.exitcode}")
+    elapsed = max(end for _s, end in spans) - min(start for start, _e in spans)
+    return len(tokens) / elapsed
+
+
 def measure(device, tokens: list[str], refunded: set[str], args) -> dict:
     from django.db import connection
     from django.test import Client
@@ -213,13 +262,20 @@ def measure(device, tokens: list[str], refunded: set[str], args) -> dict:
     again_per_s = len(again) / (time.perf_counter() - started)
     log(f"again: {again_per_s:.0f} scans/s")
 
-    admitted = sum(1 for t in tokens[: args.single + args.batched] if t not in refunded)
+    parallel = tokens[args.single + args.batched : args.single + args.batched + args.parallel]
+    parallel_per_s = run_workers(device, parallel, refunded, args.workers) if parallel else 0.0
+    log(f"{args.workers} workers: {parallel_per_s:.0f} scans/s")
+
+    scanned = tokens[: args.single + args.batched + len(parallel)]
+    admitted = sum(1 for t in scanned if t not in refunded)
     checked_in = Checkin.objects.count()
     if checked_in != admitted:
         raise RuntimeError(f"{checked_in} check-ins recorded for {admitted} admitted tickets")
     latencies.sort()
     return {
-        "scans_per_s": round(scans_per_s, 1),
+        "scans_per_s": round(parallel_per_s, 1),
+        "workers": args.workers,
+        "single_process_scans_per_s": round(scans_per_s, 1),
         "batched_scans_per_s": round(batched_per_s, 1),
         "again_scans_per_s": round(again_per_s, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
@@ -235,10 +291,12 @@ def main() -> int:
     parser.add_argument("--single", type=int, default=20_000)
     parser.add_argument("--batched", type=int, default=50_000)
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--parallel", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
-    if args.single + args.batched > args.tickets or args.single < 10:
-        parser.error("--single (at least 10) plus --batched cannot exceed --tickets")
+    if args.single + args.batched + args.parallel > args.tickets or args.single < 10:
+        parser.error("--single (at least 10), --batched and --parallel cannot exceed --tickets")
     name = f"weticket_checkin_{os.getpid()}"
     create_database(name)
     try:
