@@ -7,7 +7,8 @@ Each app keeps its own namespace: ``weticket_payments`` (Mollie's webhook at
 ``consent/choice/``), ``weticket_privacy`` (data-subject requests at ``privacy/``: the form,
 the emailed confirmation and download links) and ``weticket_checkout`` (the shop, embed,
 checkout and order pages) and ``weticket_checkin`` (the door scanner behind each device's
-secret link at ``checkin/<token>/``). The privacy statement's archive is a route of the statement page.
+secret link at ``checkin/<token>/``). The privacy statement's archive is a route of the
+statement page.
 """
 
 from django.urls import include, path

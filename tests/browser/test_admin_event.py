@@ -32,10 +32,16 @@ def test_typing_a_new_events_title_fills_in_its_slug(new_page, live_server, djan
     expect(page.locator("#id_title")).to_have_value("Jazz op het Plein: één avond")
     expect(page.locator("#id_slug")).to_have_value("jazz-op-het-plein-een-avond")
     page.locator("#id_venue").fill("Het Plein")
-    page.locator("#id_starts_at").fill("2030-06-01 20:00")
-    page.locator("#id_ends_at").fill("2030-06-01 23:00")
-    page.locator("#id_venue").click()  # closes the date picker, which covers the footer
-    expect(page.locator(".xdsoft_datetimepicker:visible")).to_have_count(0)
+    pickers = page.locator(".xdsoft_datetimepicker:visible")
+    dates = (("#id_starts_at", "2030-06-01 20:00"), ("#id_ends_at", "2030-06-01 23:00"))
+    for field, value in dates:
+        page.locator(field).fill(value)
+        # The picker opens a moment after the field takes focus; a click before it has opened
+        # cannot close it. Wait for it, then close it by clicking elsewhere, as a person does:
+        # an open picker covers the footer's button.
+        expect(pickers).to_have_count(1)
+        page.locator("#id_venue").click()
+        expect(pickers).to_have_count(0)
     page.locator("footer").get_by_role("button", name="Create").click()
     expect(page.get_by_text("created")).to_be_visible()
     assert Event.objects.get(organisation=organisation).slug == "jazz-op-het-plein-een-avond"

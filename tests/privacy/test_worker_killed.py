@@ -117,7 +117,9 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_each_address_exactly_o
         "WETICKET_CAMPAIGN_STALLED_AFTER_SECONDS": "2",
         "WETICKET_CAMPAIGN_TASK_SECONDS": "20",
     }
-    producer = Celery(broker=redis_url)
+    # Not the current app: later tests look tasks up on the current app, which must stay the
+    # package's own (a current app made here would lack every task imported after it).
+    producer = Celery(broker=redis_url, set_as_current=False)
     producer.conf.broker_transport_options = {"global_keyprefix": keyprefix}
     log = tmp_path / "workers.log"
     workers = []

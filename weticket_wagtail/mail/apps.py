@@ -7,3 +7,6 @@ class MailConfig(AppConfig):
     label = "weticket_mail"
     verbose_name = _("Email outbox")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401 - registers the Celery tasks beat schedules by name

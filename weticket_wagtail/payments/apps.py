@@ -9,7 +9,10 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            tasks,  # noqa: F401 - registers the Celery tasks beat schedules by name
+        )
         from .personal_data import register as register_personal_data
 
         register_personal_data()

@@ -11,6 +11,7 @@ class TicketingConfig(AppConfig):
     def ready(self) -> None:
         from weticket_wagtail.mail.attachments import register_attachment
 
+        from . import tasks  # noqa: F401 - registers the Celery tasks beat schedules by name
         from .services.notifications import PDF_ATTACHMENT
         from .services.tickets import order_pdf_attachment
 

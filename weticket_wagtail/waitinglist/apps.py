@@ -9,6 +9,7 @@ class WaitingListConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import tasks  # noqa: F401 - registers the Celery tasks beat schedules by name
         from .personal_data import register as register_personal_data
 
         register_personal_data()
