@@ -231,6 +231,12 @@ def measure(device, tokens: list[str], refunded: set[str], args) -> dict:
 
     log(f"single: {len(single) - 2} scans, one per request …")
     latencies = []
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     for index, token in enumerate(single[2:], start=2):
         scans = [{"token": token, "id": f"s{index}"}]
@@ -239,6 +245,14 @@ def measure(device, tokens: list[str], refunded: set[str], args) -> dict:
         latencies.append(time.perf_counter() - before)
         expect(results, scans, refunded, "ok")
     single_s = time.perf_counter() - started
+    if profiler is not None:
+        import io
+        import pstats
+
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        log(out.getvalue())
     scans_per_s = len(latencies) / single_s
     log(f"single: {scans_per_s:.0f} scans/s")
 
@@ -294,6 +308,9 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the single phase; top functions to stderr"
+    )
     args = parser.parse_args()
     if args.single + args.batched + args.parallel > args.tickets or args.single < 10:
         parser.error("--single (at least 10), --batched and --parallel cannot exceed --tickets")

@@ -87,3 +87,44 @@ def test_twenty_devices_syncing_offline_scans_at_once_keep_the_earliest():
         "E0",
         base,
     )
+
+
+def test_two_devices_syncing_the_same_tickets_in_opposite_orders_do_not_deadlock():
+    """Each batch commits once; the tickets are taken in code order, so two batches holding
+    the same tickets wait for each other instead of deadlocking."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    door = Door()
+    tickets = [door.ticket() for _ in range(30)]
+    base = timezone.now() - timedelta(hours=1)
+    start = threading.Barrier(2)
+
+    def sync(device, ordered, offset):
+        try:
+            scanner = services.scanner_for(device.token)
+            items = [
+                {
+                    "token": door.token(t),
+                    "id": f"{device.entrance}-{t.pk}",
+                    "scanned_at": (base + timedelta(seconds=offset + t.pk % 7)).isoformat(),
+                    "offline": True,
+                }
+                for t in ordered
+            ]
+            start.wait()
+            return services.scan_batch(scanner, items)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a = pool.submit(sync, door.device_a, tickets, 0)
+        b = pool.submit(sync, door.device_b, tickets[::-1], 30)
+        answers_a, answers_b = a.result(timeout=60), b.result(timeout=60)
+
+    # A scanned every ticket first: its scans win whichever batch got in first
+    assert [r.status for r in answers_a] == ["ok"] * 30
+    assert {r.status for r in answers_b} <= {"ok", "already"}
+    assert Checkin.objects.count() == 30
+    assert set(Checkin.objects.values_list("entrance", flat=True)) == {"A"}

@@ -19,22 +19,26 @@ cannot: refunds, cancellations and the other devices' scans.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from weticket_wagtail.ticketing.models import Order, Ticket, new_token
+from weticket_wagtail.rows import from_row
+from weticket_wagtail.ticketing.models import Event, Order, Organisation, Ticket, new_token
 from weticket_wagtail.ticketing.services.ticket_signing import TOKEN_VERSION
 from weticket_wagtail.ticketing.services.tickets import (
     check_ticket,
     check_ticket_code,
+    normalise_ticket_code,
     signing_keys,
 )
 
@@ -46,6 +50,76 @@ MAX_BATCH = 500
 SEEN_EVERY = timedelta(minutes=1)
 #: A device clock ahead of the server's by more than this is not believed.
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _scanner_sql() -> str:
+    """A device with its list, event and organisation, one row per ticket type of its list
+    (one row with none when the list admits every type). Written out: it runs on every scan,
+    and compiling the ORM's three-level join cost more than the query."""
+    quote = connection.ops.quote_name
+    device, checkin_list, event, organisation = (
+        quote(m._meta.db_table) for m in (CheckinDevice, CheckinList, Event, Organisation)
+    )
+    types = quote(CheckinList.ticket_types.through._meta.db_table)
+    return (
+        "SELECT d.id, d.checkin_list_id, d.name, d.entrance, d.token, d.revoked,"  # noqa: S608 - names from _meta
+        " d.last_seen_at, cl.event_id, cl.name, e.organisation_id, e.title, e.slug,"
+        " g.name, g.slug, g.ticket_verify_key, tt.tickettype_id"
+        f" FROM {device} d JOIN {checkin_list} cl ON cl.id = d.checkin_list_id"
+        f" JOIN {event} e ON e.id = cl.event_id JOIN {organisation} g ON g.id = e.organisation_id"
+        f" LEFT JOIN {types} tt ON tt.checkinlist_id = cl.id"
+        " WHERE d.token = %s"
+    )
+
+
+def _aware(value) -> datetime | None:
+    """A timestamp as the database driver returned it (SQLite gives text), made aware."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _load_device(token: str) -> tuple[CheckinDevice | None, frozenset[int]]:
+    """The device with ``token`` (its list, event and organisation attached) and the ids of
+    the ticket types its list admits (empty: all)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_scanner_sql(), [token])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, frozenset()
+    (pk, list_id, name, entrance, token, revoked, last_seen_at, event_id, list_name) = rows[0][:9]
+    (organisation_id, title, slug, org_name, org_slug, verify_key) = rows[0][9:15]
+    device = from_row(
+        CheckinDevice,
+        {
+            "id": pk,
+            "checkin_list_id": list_id,
+            "name": name,
+            "entrance": entrance,
+            "token": token,
+            "revoked": bool(revoked),
+            "last_seen_at": _aware(last_seen_at),
+        },
+    )
+    device.checkin_list = from_row(
+        CheckinList, {"id": list_id, "event_id": event_id, "name": list_name}
+    )
+    event = from_row(
+        Event, {"id": event_id, "organisation_id": organisation_id, "title": title, "slug": slug}
+    )
+    event.organisation = from_row(
+        Organisation,
+        {
+            "id": organisation_id,
+            "name": org_name,
+            "slug": org_slug,
+            "ticket_verify_key": verify_key,
+        },
+    )
+    device.checkin_list.event = event
+    return device, frozenset(r[15] for r in rows if r[15] is not None)
 
 
 class DeviceUnavailable(Exception):
@@ -110,13 +184,7 @@ class ScanResult:
 def scanner_for(token: str) -> Scanner:
     """The device whose link carries ``token``, with its list; raises
     :class:`DeviceUnavailable` for an unknown or revoked link."""
-    device = (
-        CheckinDevice.objects.select_related("checkin_list__event__organisation")
-        .filter(token=token)
-        .first()
-        if token
-        else None
-    )
+    device, type_ids = _load_device(token) if token else (None, frozenset())
     if device is None:
         raise DeviceUnavailable(_("This scanner link does not exist."), revoked=False)
     if device.revoked:
@@ -124,7 +192,6 @@ def scanner_for(token: str) -> Scanner:
             _("This scanner link was revoked. Ask the organiser for a new one."), revoked=True
         )
     checkin_list = device.checkin_list
-    type_ids = frozenset(checkin_list.ticket_types.values_list("pk", flat=True))
     now = timezone.now()
     if device.last_seen_at is None or now - device.last_seen_at > SEEN_EVERY:
         CheckinDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
@@ -230,7 +297,7 @@ def _scan_time(value, now: datetime) -> datetime:
     if not isinstance(value, datetime):
         return now
     if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.utc)
+        value = timezone.make_aware(value, UTC)
     return min(value, now) if value <= now + CLOCK_SKEW else now
 
 
@@ -271,7 +338,7 @@ def scan(
     when = _scan_time(scanned_at, now)
     if not _insert(scanner, ticket, when, scan_id, offline):
         rows = Checkin.objects.filter(checkin_list=scanner.checkin_list, ticket=ticket)
-        existing = rows.first()
+        existing = next(iter(rows.order_by()[:1]), None)  # one row at most: no ORDER BY
         if existing is None:  # deleted in between (an erasure): try once more
             return scan(scanner, token, scanned_at=when, scan_id=scan_id, offline=offline)
         replay = scan_id and existing.client_scan_id == scan_id
@@ -291,7 +358,9 @@ def scan(
         ):
             pass  # made offline before the recorded one: it takes its place
         else:
-            return _already(rows.first() or existing, scan_id, ticket)
+            # an offline scan that lost the compare-and-set: another one moved the row since
+            latest = (rows.first() or existing) if offline else existing
+            return _already(latest, scan_id, ticket)
     return ScanResult(
         "ok",
         "valid",
@@ -308,28 +377,51 @@ def scan(
 def scan_batch(scanner: Scanner, scans: Sequence) -> list[ScanResult]:
     """Check in each of ``scans`` (``{"token", "id", "scanned_at", "offline"}``) in order.
 
-    One bad item is answered ``bad_scan`` without costing the others their place; each scan
-    commits on its own, so a sync cut short keeps what it did and the device sends the rest
-    again (the scan ids make that safe).
+    One bad item is answered ``bad_scan`` without costing the others their place. The batch
+    commits once (one disk flush, not one per scan); a sync cut short keeps nothing and the
+    device sends it again, which the scan ids make safe.
     """
     if len(scans) > MAX_BATCH:
         raise ValueError(_("Send at most %(count)d scans at once.") % {"count": MAX_BATCH})
-    results = []
-    for item in scans:
-        if not isinstance(item, dict) or not isinstance(item.get("token"), str):
-            scan_id = str(item.get("id", "")) if isinstance(item, dict) else ""
-            results.append(_refused("bad_scan", _("This scan could not be read."), scan_id))
-            continue
-        results.append(
-            scan(
-                scanner,
-                item["token"],
-                scanned_at=item.get("scanned_at"),
-                scan_id=str(item.get("id") or ""),
-                offline=bool(item.get("offline")),
-            )
-        )
+    # Ticket by ticket in code order, whatever order the device sent them in: two devices
+    # syncing the same tickets then wait for each other instead of deadlocking.
+    if len(scans) == 1:  # a device online sends one scan: no transaction of its own to open
+        return [_scan_item(scanner, scans[0])]
+    order = sorted(range(len(scans)), key=lambda i: _sort_key(scans[i]))
+    results: list[ScanResult | None] = [None] * len(scans)
+    with transaction.atomic():
+        for index in order:
+            results[index] = _scan_item(scanner, scans[index])
     return results
+
+
+def _sort_key(item) -> str:
+    """The ticket code a scan is about, read without checking anything (for ordering only)."""
+    token = item.get("token") if isinstance(item, dict) else None
+    if not isinstance(token, str):
+        return ""
+    token = token.strip()
+    if token.startswith(TOKEN_VERSION + "."):
+        try:
+            segment = token.split(".")[1]
+            payload = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+            return str(payload.get("c", ""))
+        except (ValueError, IndexError, AttributeError):
+            return ""
+    return normalise_ticket_code(token)
+
+
+def _scan_item(scanner: Scanner, item) -> ScanResult:
+    if not isinstance(item, dict) or not isinstance(item.get("token"), str):
+        scan_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+        return _refused("bad_scan", _("This scan could not be read."), scan_id)
+    return scan(
+        scanner,
+        item["token"],
+        scanned_at=item.get("scanned_at"),
+        scan_id=str(item.get("id") or ""),
+        offline=bool(item.get("offline")),
+    )
 
 
 def scanner_state(scanner: Scanner, since: datetime | str | None = None) -> dict:
