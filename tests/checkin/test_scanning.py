@@ -4,7 +4,7 @@ counts once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -173,6 +173,19 @@ def test_a_device_clock_in_the_future_is_not_believed(door):
 
     assert answer[0].status == "ok"
     assert Checkin.objects.get().scanned_at <= timezone.now()
+
+
+def test_a_scan_time_without_a_time_zone_is_read_as_utc(door):
+    ticket = door.ticket()
+    at = (timezone.now() - timedelta(minutes=5)).astimezone(UTC).replace(microsecond=0)
+    naive = at.replace(tzinfo=None).isoformat()  # an old phone's clock: no offset
+
+    answer = services.scan_batch(
+        door.scanner(), [{"token": door.token(ticket), "id": "n-1", "scanned_at": naive}]
+    )
+
+    assert answer[0].status == "ok"
+    assert Checkin.objects.get().scanned_at == at
 
 
 def test_a_bad_item_in_a_batch_costs_the_others_nothing(door):
