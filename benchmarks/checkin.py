@@ -251,7 +251,7 @@ def measure(device, tokens: list[str], refunded: set[str], args) -> dict:
 
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(45)
         log(out.getvalue())
     scans_per_s = len(latencies) / single_s
     log(f"single: {scans_per_s:.0f} scans/s")

@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "RESERVATION_MINUTES": 15,
     # How long tickets offered to someone on the waiting list are held for them, in hours.
     "WAITING_LIST_OFFER_HOURS": 24,
+    # Seconds a web process trusts a door device it looked up (its list, event and the key
+    # tickets are verified with): a scan then costs two queries, not three. Revoking a link or
+    # editing its list takes effect at once in the process that saved it and within this time
+    # in the others. 0 looks the device up on every scan.
+    "CHECKIN_DEVICE_CACHE_SECONDS": 5,
     # Seconds a shop page may show an event, organisation or ticket type from the cache. Every
     # save drops the cache at once; with a per-process cache (Django's local-memory cache) other
     # processes see the edit at the latest this much later. 0 switches the cache off.

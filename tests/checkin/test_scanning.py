@@ -239,6 +239,43 @@ def test_a_revoked_device_cannot_scan(door):
     assert "revoked" in str(refusal.value)
 
 
+def test_a_link_revoked_in_another_process_stops_within_the_device_cache_time(door, monkeypatch):
+    ticket = door.ticket()
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    door.scanner(door.device_a)  # this process now keeps the device
+    # another web process revokes it: its save drops only its own cache
+    type(door.device_a).objects.filter(pk=door.device_a.pk).update(revoked=True)
+
+    clock[0] += 4
+    within = services.scan(door.scanner(door.device_a), door.token(ticket))
+    clock[0] += 2
+    with pytest.raises(services.DeviceUnavailable) as after:
+        door.scanner(door.device_a)
+
+    assert within.status == "ok"
+    assert after.value.revoked
+
+
+def test_a_list_edited_in_this_process_applies_to_the_next_scan(door):
+    vip = door.ticket(door.vip)
+    door.scanner(door.device_a)  # kept by this process
+
+    door.main.ticket_types.set([door.regular])
+    answer = services.scan(door.scanner(door.device_a), door.token(vip))
+
+    assert answer.reason == "not_on_list"
+
+
+def test_without_the_device_cache_a_revoked_link_stops_at_once(door, settings):
+    settings.WETICKET = {**getattr(settings, "WETICKET", {}), "CHECKIN_DEVICE_CACHE_SECONDS": 0}
+    door.scanner(door.device_a)
+    type(door.device_a).objects.filter(pk=door.device_a.pk).update(revoked=True)
+
+    with pytest.raises(services.DeviceUnavailable):
+        door.scanner(door.device_a)
+
+
 def test_a_persons_check_ins_are_found_exported_and_erased_with_their_tickets(door, settings):
     from django.contrib.auth import get_user_model
 

@@ -12,3 +12,7 @@ class CheckinConfig(AppConfig):
         from .personal_data import register as register_personal_data
 
         register_personal_data()
+
+        from . import signal_handlers
+
+        signal_handlers.connect()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from weticket_wagtail.conf import weticket_settings
 from weticket_wagtail.rows import from_row
 from weticket_wagtail.ticketing.models import Event, Order, Organisation, Ticket, new_token
 from weticket_wagtail.ticketing.services.ticket_signing import TOKEN_VERSION
@@ -181,10 +183,40 @@ class ScanResult:
 # --------------------------------------------------------------------------- devices
 
 
+#: Devices looked up by this process: token -> (monotonic expiry, device, type ids). Bounded
+#: (a door has a handful of devices; a flood of unknown tokens is never stored).
+_devices: dict[str, tuple[float, CheckinDevice, frozenset[int]]] = {}
+_DEVICES_KEPT = 500
+
+
+def forget_devices() -> None:
+    """Drop this process's cached devices (a device, list, event or organisation changed)."""
+    _devices.clear()
+
+
+def _cached_device(token: str) -> tuple[CheckinDevice | None, frozenset[int]]:
+    seconds = weticket_settings.CHECKIN_DEVICE_CACHE_SECONDS
+    if not seconds:
+        return _load_device(token)
+    now = time.monotonic()
+    kept = _devices.get(token)
+    if kept is not None and kept[0] > now:
+        return kept[1], kept[2]
+    device, type_ids = _load_device(token)
+    if device is not None:
+        if len(_devices) >= _DEVICES_KEPT:
+            _devices.clear()
+        _devices[token] = (now + seconds, device, type_ids)
+    return device, type_ids
+
+
 def scanner_for(token: str) -> Scanner:
     """The device whose link carries ``token``, with its list; raises
-    :class:`DeviceUnavailable` for an unknown or revoked link."""
-    device, type_ids = _load_device(token) if token else (None, frozenset())
+    :class:`DeviceUnavailable` for an unknown or revoked link.
+
+    The device is kept for ``CHECKIN_DEVICE_CACHE_SECONDS`` by this process (see the setting).
+    """
+    device, type_ids = _cached_device(token) if token else (None, frozenset())
     if device is None:
         raise DeviceUnavailable(_("This scanner link does not exist."), revoked=False)
     if device.revoked:
@@ -195,6 +227,7 @@ def scanner_for(token: str) -> Scanner:
     now = timezone.now()
     if device.last_seen_at is None or now - device.last_seen_at > SEEN_EVERY:
         CheckinDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+        device.last_seen_at = now  # the cached device too: once a minute, not every scan
     return Scanner(device=device, checkin_list=checkin_list, ticket_type_ids=type_ids)
 
 
